@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the Cloudflare Worker (shared/cloudflare-worker/build/) with the locally installed
+# wasm-bindgen, wasm-opt and esbuild (never downloaded). wrangler runs this as its build command.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT/shared/cloudflare-worker"
+exec worker-build --release

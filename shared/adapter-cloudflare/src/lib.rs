@@ -1,0 +1,60 @@
+//! Cloudflare Workers adapter: the ports over D1, Workers KV, vars/secrets and `fetch`, and
+//! [`serve`], which runs one `fetch` event through a [`web::App`].
+//!
+//! Binding names: D1 `DB`, KV `KV` (see `wrangler.toml`). A missing binding is not a crash:
+//! the port reports it as unavailable, so `/ready` answers 503 and handlers answer 503.
+//!
+//! Panics: the release build aborts on panic; worker 0.8's shim then answers that request
+//! with an error and re-instantiates the module for the next one.
+
+mod body;
+mod clock;
+mod config;
+mod d1;
+mod http_client;
+mod kv;
+mod log;
+mod request;
+mod response;
+pub mod values;
+
+use std::rc::Rc;
+
+use ports::Platform;
+use ports::random::SystemRandom;
+use web::App;
+
+pub use body::WorkerBody;
+pub use clock::JsClock;
+pub use config::EnvConfig;
+pub use d1::D1Sql;
+pub use http_client::FetchHttp;
+pub use kv::WorkersKv;
+pub use log::ConsoleLog;
+pub use request::to_http_request;
+pub use response::to_worker_response;
+
+/// The D1 binding name.
+pub const D1_BINDING: &str = "DB";
+/// The KV binding name.
+pub const KV_BINDING: &str = "KV";
+
+/// The platform for one request, over the Worker's `env`.
+pub fn platform(env: &worker::Env) -> Platform {
+    Platform {
+        sql: Rc::new(D1Sql::new(env.clone(), D1_BINDING)),
+        kv: Rc::new(WorkersKv::new(env.clone(), KV_BINDING)),
+        config: Rc::new(EnvConfig::new(env.clone())),
+        clock: Rc::new(JsClock),
+        random: Rc::new(SystemRandom),
+        http: Rc::new(FetchHttp),
+        log: Rc::new(ConsoleLog),
+    }
+}
+
+/// Serves one `fetch` event with `app`.
+pub async fn serve(request: worker::Request, env: &worker::Env, app: &App) -> worker::Result<worker::Response> {
+    let head = to_http_request(&request)?;
+    let response = app.handle(head.map(|()| WorkerBody::new(request)), platform(env)).await;
+    to_worker_response(response)
+}

@@ -1,0 +1,49 @@
+//! Outbound HTTP answered by a test-supplied function.
+
+use std::cell::RefCell;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use ports::{HttpClient, PortError};
+
+type Responder = Box<dyn Fn(&http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError>>;
+
+/// Answers outbound requests with a function and records them, so tests see exactly what a
+/// handler sent. Without a responder every call fails as unavailable (no network in tests).
+#[derive(Default)]
+pub struct FakeHttp {
+    responder: RefCell<Option<Responder>>,
+    sent: RefCell<Vec<http::Request<Bytes>>>,
+}
+
+impl FakeHttp {
+    /// Answers future requests with `responder`.
+    pub fn respond_with(
+        &self,
+        responder: impl Fn(&http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> + 'static,
+    ) {
+        *self.responder.borrow_mut() = Some(Box::new(responder));
+    }
+
+    /// How many requests were sent.
+    pub fn sent_count(&self) -> usize {
+        self.sent.borrow().len()
+    }
+
+    /// The URIs of the requests sent, in order.
+    pub fn sent_uris(&self) -> Vec<String> {
+        self.sent.borrow().iter().map(|r| r.uri().to_string()).collect()
+    }
+}
+
+#[async_trait(?Send)]
+impl HttpClient for FakeHttp {
+    async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
+        let answer = match self.responder.borrow().as_ref() {
+            Some(responder) => responder(&request),
+            None => Err(PortError::unavailable(format!("no network in native tests ({})", request.uri()))),
+        };
+        self.sent.borrow_mut().push(request);
+        answer
+    }
+}

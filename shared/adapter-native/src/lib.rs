@@ -1,0 +1,28 @@
+//! Native adapters: every port implemented in-process, so whole request flows run under
+//! `cargo test` in milliseconds, against the same SQL files and the same pipeline as the edge.
+//!
+//! - [`NativeSql`]: rusqlite (bundled SQLite, in memory), migrated with the shipped files.
+//! - [`MemoryKv`]: a map with TTLs on the port's clock.
+//! - [`MapConfig`], [`ManualClock`], [`FakeHttp`], [`CapturedLog`]: inspectable test doubles.
+//! - [`TestPlatform`]: all of them wired into a [`ports::Platform`], plus a `call` helper that
+//!   runs a request through [`web::App`].
+//!
+//! Compiled out on wasm32: rusqlite's bundled SQLite cannot build for wasm targets.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod clock;
+mod config;
+mod harness;
+mod http_client;
+mod kv;
+mod log;
+mod sql;
+
+pub use clock::ManualClock;
+pub use config::MapConfig;
+pub use harness::TestPlatform;
+pub use http_client::FakeHttp;
+pub use kv::MemoryKv;
+pub use log::CapturedLog;
+pub use ports::clock::SystemClock;
+pub use sql::NativeSql;

@@ -1,0 +1,97 @@
+//! SQLite through rusqlite, in memory.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use async_trait::async_trait;
+use ports::sql::{Row, Statement, StatementResult, Value, check_params};
+use ports::{PortError, Sql};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, params_from_iter};
+
+/// An in-memory SQLite database implementing [`Sql`].
+pub struct NativeSql {
+    connection: RefCell<Connection>,
+}
+
+impl NativeSql {
+    /// An empty database (no migrations), e.g. to test what happens before `migrate`.
+    pub fn empty() -> Self {
+        let connection = Connection::open_in_memory().expect("open in-memory SQLite");
+        connection.execute_batch("PRAGMA foreign_keys = ON;").expect("enable foreign keys");
+        Self { connection: RefCell::new(connection) }
+    }
+
+    /// A database with every shipped migration applied, through the same runner Spin uses.
+    pub async fn migrated() -> Rc<Self> {
+        let sql = Rc::new(Self::empty());
+        migrations::apply_pending(&*sql).await.expect("apply migrations");
+        sql
+    }
+
+    fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
+        check_params(&statement.params)?;
+        let mut prepared = connection.prepare(&statement.sql).map_err(port_error)?;
+        let columns: Rc<[String]> = prepared.column_names().into_iter().map(str::to_owned).collect();
+        let params = params_from_iter(statement.params.iter().map(to_sql));
+        let mut rows = Vec::new();
+        let mut cursor = prepared.query(params).map_err(port_error)?;
+        while let Some(row) = cursor.next().map_err(port_error)? {
+            let values = (0..columns.len()).map(|i| row.get_ref(i).map(from_sql)).collect::<Result<_, _>>();
+            rows.push(Row::new(Rc::clone(&columns), values.map_err(port_error)?));
+        }
+        drop(cursor);
+        let writes = !prepared.readonly();
+        Ok(StatementResult {
+            rows,
+            rows_affected: if writes { connection.changes() } else { 0 },
+            last_insert_id: writes.then(|| connection.last_insert_rowid()),
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl Sql for NativeSql {
+    async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
+        Self::run_on(&self.connection.borrow(), statement)
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        let mut connection = self.connection.borrow_mut();
+        let transaction = connection.transaction().map_err(port_error)?;
+        let results = statements.iter().map(|s| Self::run_on(&transaction, s)).collect::<Result<Vec<_>, _>>()?;
+        transaction.commit().map_err(port_error)?;
+        Ok(results)
+    }
+}
+
+fn to_sql(value: &Value) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(match value {
+        Value::Null => ValueRef::Null,
+        Value::Integer(v) => ValueRef::Integer(*v),
+        Value::Real(v) => ValueRef::Real(*v),
+        Value::Text(v) => ValueRef::Text(v.as_bytes()),
+        Value::Blob(v) => ValueRef::Blob(v),
+    })
+}
+
+fn from_sql(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(v) => Value::Integer(v),
+        ValueRef::Real(v) => Value::Real(v),
+        ValueRef::Text(v) => Value::Text(String::from_utf8_lossy(v).into_owned()),
+        ValueRef::Blob(v) => Value::Blob(v.to_vec()),
+    }
+}
+
+/// Maps SQLite's error codes onto the port's kinds, as the edge adapters do.
+fn port_error(error: rusqlite::Error) -> PortError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => PortError::constraint(error.to_string()),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) => {
+            PortError::unavailable(error.to_string())
+        }
+        _ => PortError::other(error.to_string()),
+    }
+}

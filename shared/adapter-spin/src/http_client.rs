@@ -1,0 +1,23 @@
+//! Outbound HTTP through Spin (hosts must be listed in `allowed_outbound_hosts`).
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use ports::{HttpClient, PortError};
+use spin_sdk::http::{FullBody, body::IncomingBodyExt, send};
+
+/// Spin's outbound HTTP.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SpinHttp;
+
+#[async_trait(?Send)]
+impl HttpClient for SpinHttp {
+    async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
+        let uri = request.uri().to_string();
+        let response = send(request.map(FullBody::new))
+            .await
+            .map_err(|e| PortError::unavailable(format!("outbound {uri}: {e}")))?;
+        let (head, body) = response.into_parts();
+        let body = body.bytes().await.map_err(|e| PortError::unavailable(format!("outbound {uri} body: {e}")))?;
+        Ok(http::Response::from_parts(head, body))
+    }
+}

@@ -1,0 +1,94 @@
+//! Spin adapter: the ports over Spin's SQLite, key-value, variables and outbound HTTP, and
+//! [`export_component!`], the one line a function crate writes to become a Spin component.
+//!
+//! Spin creates a fresh instance per request, so there is no state to keep between requests:
+//! each call builds the function's router and the platform, serves, and ends.
+//!
+//! Spin has no migration tool: the SQL adapter applies pending files from `/migrations` on an
+//! instance's first SQL statement (a single `SELECT MAX(version)` when already current).
+//!
+//! These types compile natively (so the workspace builds and lints as one) but calling
+//! them outside a Spin host aborts: native tests use `adapter-native`.
+
+mod body;
+mod config;
+mod http_client;
+mod kv;
+mod kv_envelope;
+mod lazy;
+mod log;
+mod sql;
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ports::Platform;
+use ports::clock::SystemClock;
+use ports::random::SystemRandom;
+use spin_sdk::http::{FromRequest, FullBody, IntoResponse};
+use spin_sdk::wasip3::http::types::{ErrorCode, Request as WasiRequest, Response as WasiResponse};
+use web::{App, Router};
+
+pub use body::SpinBody;
+pub use config::SpinConfig;
+pub use http_client::SpinHttp;
+pub use kv::SpinKv;
+pub use log::StdoutLog;
+pub use sql::SpinSql;
+
+#[doc(hidden)]
+pub use spin_sdk as __spin;
+
+/// The SQLite database every component is granted in `spin.toml`.
+pub const DATABASE: &str = "default";
+/// The key-value store every component is granted in `spin.toml`.
+pub const KV_STORE: &str = "default";
+
+/// Exports a function's router as this component's `wasi:http` handler.
+///
+/// ```ignore
+/// #[cfg(target_os = "wasi")]
+/// adapter_spin::export_component!(router); // router: fn() -> web::Router
+/// ```
+#[macro_export]
+macro_rules! export_component {
+    ($router:path) => {
+        const _: () = {
+            struct Component;
+            $crate::__spin::wasip3::http::service::export!(Component);
+            impl $crate::__spin::wasip3::exports::http::handler::Guest for Component {
+                async fn handle(
+                    request: $crate::__spin::wasip3::http::types::Request,
+                ) -> ::core::result::Result<
+                    $crate::__spin::wasip3::http::types::Response,
+                    $crate::__spin::wasip3::http::types::ErrorCode,
+                > {
+                    $crate::serve(request, $router).await
+                }
+            }
+        };
+    };
+}
+
+/// The platform over Spin's host APIs, as configured in `spin.toml`.
+pub fn platform() -> Platform {
+    Platform {
+        sql: Rc::new(SpinSql::new(DATABASE)),
+        kv: Rc::new(SpinKv::new(KV_STORE)),
+        config: Rc::new(SpinConfig),
+        clock: Rc::new(SystemClock),
+        random: Rc::new(SystemRandom),
+        http: Rc::new(SpinHttp),
+        log: Rc::new(StdoutLog),
+    }
+}
+
+/// Serves one request with the router `router` builds. Called by [`export_component!`].
+#[doc(hidden)]
+pub async fn serve(request: WasiRequest, router: fn() -> Router) -> Result<WasiResponse, ErrorCode> {
+    let request = spin_sdk::http::Request::from_request(request)?;
+    let (head, body) = request.into_parts();
+    let app = App::new(router());
+    let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform()).await;
+    response.map(FullBody::<Bytes>::new).into_response()
+}

@@ -1,0 +1,153 @@
+//! SQL over Spin's SQLite, with migrations applied on first use.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use async_trait::async_trait;
+use ports::sql::{Row, Statement, StatementResult, Value, check_params};
+use ports::{PortError, Sql};
+use spin_sdk::sqlite::{Connection, Error, Value as SpinValue};
+
+use crate::lazy::Lazy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Migration {
+    Pending,
+    Running,
+    Done,
+}
+
+/// A Spin SQLite database, opened (and migrated) on the first statement.
+pub struct SpinSql {
+    name: &'static str,
+    connection: Lazy<Connection>,
+    migration: Cell<Migration>,
+}
+
+impl SpinSql {
+    /// The database `name` (granted in `spin.toml` as `sqlite_databases`).
+    pub fn new(name: &'static str) -> Self {
+        Self { name, connection: Lazy::new(), migration: Cell::new(Migration::Pending) }
+    }
+
+    async fn connection(&self) -> Result<Rc<Connection>, PortError> {
+        let connection =
+            self.connection.get_or_open(|| async { Connection::open(self.name).await.map_err(sql_error) }).await?;
+        if self.migration.get() == Migration::Pending {
+            // The runner's own statements come back through `run` while this is `Running`.
+            self.migration.set(Migration::Running);
+            let applied = migrations::apply_pending(self).await;
+            self.migration.set(if applied.is_ok() { Migration::Done } else { Migration::Pending });
+            applied?;
+        }
+        Ok(connection)
+    }
+
+    async fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
+        check_params(&statement.params)?;
+        let params: Vec<SpinValue> = statement.params.iter().map(to_spin).collect();
+        let result = connection.execute(&statement.sql, params).await.map_err(sql_error)?;
+        let columns: Rc<[String]> = result.columns().iter().cloned().collect();
+        let rows = result
+            .collect()
+            .await
+            .map_err(sql_error)?
+            .into_iter()
+            .map(|row| Row::new(Rc::clone(&columns), row.values.into_iter().map(from_spin).collect()))
+            .collect();
+        let writes = is_write(&statement.sql);
+        Ok(StatementResult {
+            rows,
+            rows_affected: if writes { connection.changes().await } else { 0 },
+            last_insert_id: if writes { Some(connection.last_insert_rowid().await) } else { None },
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl Sql for SpinSql {
+    async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
+        Self::run_on(&*self.connection().await?, statement).await
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        let connection = self.connection().await?;
+        Self::run_on(&connection, &Statement::new("BEGIN IMMEDIATE")).await?;
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in statements {
+            match Self::run_on(&connection, statement).await {
+                Ok(result) => results.push(result),
+                Err(error) => {
+                    // Best effort: if ROLLBACK fails too the connection is closed with the instance.
+                    let _ = Self::run_on(&connection, &Statement::new("ROLLBACK")).await;
+                    return Err(error);
+                }
+            }
+        }
+        Self::run_on(&connection, &Statement::new("COMMIT")).await?;
+        Ok(results)
+    }
+}
+
+/// Whether `sql` is an INSERT/UPDATE/DELETE/REPLACE, whose change count Spin can report.
+/// (SQLite's `changes()` keeps the previous write's count across SELECTs, so it is only read
+/// for writes.)
+fn is_write(sql: &str) -> bool {
+    let first = sql.trim_start().split(|c: char| !c.is_ascii_alphabetic()).find(|word| !word.is_empty()).unwrap_or("");
+    ["INSERT", "UPDATE", "DELETE", "REPLACE"].iter().any(|w| first.eq_ignore_ascii_case(w))
+}
+
+fn to_spin(value: &Value) -> SpinValue {
+    match value {
+        Value::Null => SpinValue::Null,
+        Value::Integer(v) => SpinValue::Integer(*v),
+        Value::Real(v) => SpinValue::Real(*v),
+        Value::Text(v) => SpinValue::Text(v.clone()),
+        Value::Blob(v) => SpinValue::Blob(v.clone()),
+    }
+}
+
+fn from_spin(value: SpinValue) -> Value {
+    match value {
+        SpinValue::Null => Value::Null,
+        SpinValue::Integer(v) => Value::Integer(v),
+        SpinValue::Real(v) => Value::Real(v),
+        SpinValue::Text(v) => Value::Text(v),
+        SpinValue::Blob(v) => Value::Blob(v),
+    }
+}
+
+fn sql_error(error: Error) -> PortError {
+    match error {
+        Error::NoSuchDatabase | Error::AccessDenied | Error::InvalidConnection | Error::DatabaseFull => {
+            PortError::unavailable(format!("spin sqlite: {error}"))
+        }
+        Error::Io(message) if message.contains("constraint failed") => PortError::constraint(message),
+        Error::Io(message) if message.contains("database is locked") || message.contains("busy") => {
+            PortError::unavailable(message)
+        }
+        Error::Io(message) => PortError::other(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_writes() {
+        assert!(is_write("INSERT INTO t VALUES (1)"));
+        assert!(is_write("  update t set x = 1"));
+        assert!(is_write("DELETE FROM t"));
+        assert!(!is_write("SELECT changes()"));
+        assert!(!is_write("BEGIN IMMEDIATE"));
+    }
+
+    #[test]
+    fn errors_map_to_port_kinds() {
+        use ports::PortErrorKind::*;
+        assert_eq!(sql_error(Error::NoSuchDatabase).kind, Unavailable);
+        assert_eq!(sql_error(Error::Io("UNIQUE constraint failed: t.x".into())).kind, Constraint);
+        assert_eq!(sql_error(Error::Io("no such table: t".into())).kind, Other);
+    }
+}

@@ -1,0 +1,32 @@
+//! The Cloudflare Worker entry point: every function's routes in one router, served through
+//! the Cloudflare adapter. Adding a function crate means one more `.merge(...)` in [`router`].
+
+use std::rc::Rc;
+
+use web::{App, Router};
+
+/// Every route the Worker serves.
+pub fn router() -> Router {
+    health::router()
+}
+
+thread_local! {
+    /// Built once per isolate; a Worker handles its requests on one thread.
+    static APP: Rc<App> = Rc::new(App::new(router()));
+}
+
+#[worker::event(fetch)]
+async fn fetch(request: worker::Request, env: worker::Env, _ctx: worker::Context) -> worker::Result<worker::Response> {
+    let app = APP.with(Rc::clone);
+    adapter_cloudflare::serve(request, &env, &app).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_function_mounts_without_conflicts() {
+        let templates: Vec<_> = super::router().templates().collect();
+        assert!(templates.contains(&"/health"));
+        assert!(templates.contains(&"/ready"));
+    }
+}

@@ -1,0 +1,48 @@
+//! Ports: the only view of the platform that handlers get.
+//!
+//! Each module holds one capability as a trait. Adapter crates (`adapter-cloudflare`,
+//! `adapter-spin`, `adapter-native`) implement them; [`Platform`] bundles one implementation
+//! of each for a single request. Handlers depend on this crate, never on a runtime SDK.
+//!
+//! All traits are `?Send`: both edge runtimes run one request on one thread.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod http_client;
+pub mod kv;
+pub mod log;
+pub mod random;
+pub mod sql;
+
+use std::rc::Rc;
+
+pub use clock::Clock;
+pub use config::{Config, Secret};
+pub use error::{PortError, PortErrorKind};
+pub use http_client::HttpClient;
+pub use kv::Kv;
+pub use log::LogSink;
+pub use random::Random;
+pub use sql::Sql;
+
+/// One implementation of every port, shared by everything that serves a request.
+///
+/// Cloning is cheap (reference counts only).
+#[derive(Clone)]
+pub struct Platform {
+    /// Relational storage (D1, Spin SQLite, rusqlite).
+    pub sql: Rc<dyn Sql>,
+    /// Key-value storage with TTLs (Workers KV, Spin key-value, memory).
+    pub kv: Rc<dyn Kv>,
+    /// Configuration variables and secrets.
+    pub config: Rc<dyn Config>,
+    /// Wall clock.
+    pub clock: Rc<dyn Clock>,
+    /// Cryptographically secure randomness.
+    pub random: Rc<dyn Random>,
+    /// Outbound HTTP.
+    pub http: Rc<dyn HttpClient>,
+    /// Where structured log lines go.
+    pub log: Rc<dyn LogSink>,
+}

@@ -1,0 +1,163 @@
+//! The request pipeline every route runs through.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode, header, request::Parts};
+use ports::Platform;
+
+use crate::middleware::{access_log, cors, request_id, security_headers};
+use crate::panic::CatchUnwind;
+use crate::router::method_not_allowed;
+use crate::{BodyError, HttpSettings, IncomingBody, Problem, Request, Response, Router};
+
+/// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
+/// every request.
+pub struct App {
+    router: Router,
+    settings: RefCell<Option<Rc<HttpSettings>>>,
+}
+
+/// Where routing got to, and what came of it.
+struct Dispatched {
+    route: Option<&'static str>,
+    outcome: Result<Response, Problem>,
+}
+
+impl App {
+    /// Wraps `router` in the pipeline.
+    pub fn new(router: Router) -> Self {
+        Self { router, settings: RefCell::new(None) }
+    }
+
+    /// The routes served.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Serves one request. Never fails: every error becomes a problem+json response.
+    pub async fn handle<B: IncomingBody>(&self, request: http::Request<B>, platform: Platform) -> Response {
+        let started = platform.clock.now_millis();
+        let (head, body) = request.into_parts();
+        let request_id = request_id::resolve(&head.headers, &*platform.random);
+        let method = head.method.clone();
+        let path = head.uri.path().to_owned();
+        let origin = head.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+
+        let settings = self.settings(&platform).await;
+        let Dispatched { route, outcome } = match &settings {
+            Ok(settings) => self.dispatch(head, body, settings, &platform, &request_id).await,
+            Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()) },
+        };
+        let settings = settings.unwrap_or_default();
+
+        let (mut response, problem) = match outcome {
+            Ok(response) => (response, None),
+            Err(problem) => (problem.to_response(&path, &request_id), Some(problem)),
+        };
+        if method == Method::HEAD {
+            *response.body_mut() = Bytes::new();
+        }
+        let headers = response.headers_mut();
+        settings.cors.apply(origin.as_deref(), headers);
+        security_headers::apply(headers);
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            headers.insert(request_id::HEADER, value);
+        }
+
+        access_log::emit(
+            &*platform.log,
+            &access_log::AccessRecord {
+                ts_ms: started,
+                msg: "request",
+                request_id: &request_id,
+                method: method.as_str(),
+                route,
+                status: response.status().as_u16(),
+                latency_ms: platform.clock.now_millis().saturating_sub(started),
+                error_code: problem.as_ref().map(Problem::code),
+                cause: problem.as_ref().and_then(Problem::cause),
+            },
+        );
+        response
+    }
+
+    /// The instance's settings, loaded on first use. A load failure is not cached, so fixing
+    /// the configuration heals the instance.
+    async fn settings(&self, platform: &Platform) -> Result<Rc<HttpSettings>, Problem> {
+        if let Some(settings) = self.settings.borrow().as_ref() {
+            return Ok(Rc::clone(settings));
+        }
+        let loaded = HttpSettings::load(&*platform.config)
+            .await
+            .map(Rc::new)
+            .map_err(|e| Problem::internal(format!("invalid HTTP settings: {e}")))?;
+        *self.settings.borrow_mut() = Some(Rc::clone(&loaded));
+        Ok(loaded)
+    }
+
+    async fn dispatch<B: IncomingBody>(
+        &self,
+        head: Parts,
+        body: B,
+        settings: &HttpSettings,
+        platform: &Platform,
+        request_id: &str,
+    ) -> Dispatched {
+        let Some(matched) = self.router.find(head.uri.path()) else {
+            return Dispatched { route: None, outcome: Err(Problem::not_found()) };
+        };
+        let route = Some(matched.template);
+        let done = |outcome| Dispatched { route, outcome };
+
+        if cors::is_preflight(&head.method, &head.headers) {
+            return done(settings.cors.preflight(&head.headers, matched.methods).map(no_content));
+        }
+        if head.method == Method::OPTIONS {
+            let mut allow = http::HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_str(&matched.methods.allow()) {
+                allow.insert(header::ALLOW, value);
+            }
+            return done(Ok(no_content(allow)));
+        }
+        let Some(handler) = matched.methods.handler_for(&head.method) else {
+            return done(Err(method_not_allowed(matched.methods)));
+        };
+        let body = match read_body(&head, body, settings.max_body_bytes).await {
+            Ok(body) => body,
+            Err(problem) => return done(Err(problem)),
+        };
+        let request =
+            Request::new(head, body, matched.params, matched.template, request_id.to_owned(), platform.clone());
+        let outcome = CatchUnwind::new(handler(request)).await.unwrap_or_else(|panic| Err(Problem::internal(panic)));
+        done(outcome)
+    }
+}
+
+/// Reads the body under `limit`, refusing a declared oversize before reading a byte.
+async fn read_body<B: IncomingBody>(head: &Parts, body: B, limit: usize) -> Result<Bytes, Problem> {
+    if let Some(declared) = head.headers.get(header::CONTENT_LENGTH) {
+        let length: u64 = declared
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| Problem::bad_request("invalid_content_length", "Content-Length is not a number."))?;
+        if length > limit as u64 {
+            return Err(Problem::payload_too_large(limit));
+        }
+    }
+    body.read_to_end(limit).await.map_err(|error| match error {
+        BodyError::TooLarge => Problem::payload_too_large(limit),
+        BodyError::Unreadable(cause) => {
+            Problem::bad_request("body_unreadable", "The request body could not be read.").with_cause(cause)
+        }
+    })
+}
+
+fn no_content(headers: http::HeaderMap) -> Response {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    *response.headers_mut() = headers;
+    response
+}

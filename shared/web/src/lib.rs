@@ -1,0 +1,35 @@
+//! The HTTP core every function shares.
+//!
+//! A function crate describes its routes as a [`Router`] of async handlers written against
+//! [`Request`] and the [`ports`]. An adapter turns the runtime's request into an
+//! [`http::Request`] and calls [`App::handle`], which runs the one pipeline every route gets:
+//!
+//! request id → routing (404/405) → CORS → body limit (413) → handler → problem rendering →
+//! CORS/security/request-id headers → one JSON access-log line.
+//!
+//! Every error leaves as RFC 9457 `application/problem+json` ([`Problem`]).
+
+mod app;
+mod body;
+mod handler;
+mod middleware;
+mod panic;
+mod problem;
+mod request;
+mod response;
+mod router;
+mod settings;
+
+pub use app::App;
+pub use body::{BodyError, IncomingBody, append_within_limit};
+pub use handler::Handler;
+pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
+pub use request::Request;
+pub use response::{IntoResponse, Json, Response, json_response};
+pub use router::{MethodRouter, Router, delete, get, patch, post, put};
+pub use settings::HttpSettings;
+
+/// Re-exported so function crates use the same `http` version as the core.
+pub use http;
+/// Re-exported so function crates name ports through one path.
+pub use ports;

@@ -1,0 +1,6 @@
+//! The cross-cutting steps [`App`](crate::App) applies to every request, one per module.
+
+pub(crate) mod access_log;
+pub(crate) mod cors;
+pub(crate) mod request_id;
+pub(crate) mod security_headers;

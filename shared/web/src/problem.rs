@@ -1,0 +1,229 @@
+//! RFC 9457 problem details: the single error contract of the API.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use ports::{PortError, PortErrorKind};
+use serde_json::{Map, Value, json};
+
+/// The media type of every error body.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying after a dependency failure.
+const DEFAULT_RETRY_AFTER_SECONDS: u32 = 5;
+
+/// An API error, rendered as `application/problem+json`.
+///
+/// `code` is the stable machine-readable identifier clients branch on; `type` is derived from
+/// it (`/problems/<code>`). `cause` is private diagnostic text: it is logged, never sent.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    title: Cow<'static, str>,
+    detail: Option<String>,
+    extensions: Map<String, Value>,
+    headers: HeaderMap,
+    cause: Option<String>,
+}
+
+impl Problem {
+    /// A problem with a status, a stable `code` and a human title.
+    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, title: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            title: title.into(),
+            detail: None,
+            extensions: Map::new(),
+            headers: HeaderMap::new(),
+            cause: None,
+        }
+    }
+
+    /// Adds a human-readable explanation specific to this occurrence.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds an extension member (e.g. `errors`, `allowed`) to the body.
+    pub fn with_extension(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.extensions.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Adds a response header (e.g. `Allow`, `Retry-After`).
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Attaches private diagnostic text for the log.
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable machine code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The private diagnostic text, if any.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request").with_detail(detail)
+    }
+
+    /// 404: nothing here (also used for objects the caller may not see, so ids can't be probed).
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found").with_detail("No resource exists at this URL.")
+    }
+
+    /// 405 with the `Allow` header listing what the route supports.
+    pub fn method_not_allowed(allow: &str) -> Self {
+        let problem = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed")
+            .with_detail(format!("This URL supports: {allow}."));
+        match HeaderValue::from_str(allow) {
+            Ok(value) => problem.with_header(header::ALLOW, value),
+            Err(_) => problem,
+        }
+    }
+
+    /// 413: the body exceeds `limit` bytes.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large")
+            .with_detail(format!("Request bodies are limited to {limit} bytes."))
+            .with_extension("limit_bytes", limit)
+    }
+
+    /// 415: the body is not in a media type the endpoint accepts.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+            .with_detail(format!("Send the body as {expected}."))
+    }
+
+    /// 422: the body is well-formed but its content is invalid.
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, "Unprocessable content").with_detail(detail)
+    }
+
+    /// 500: something broke on our side. `cause` is logged, the client sees only the request id.
+    pub fn internal(cause: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
+            .with_detail("The server failed to handle this request. Quote the request_id when reporting it.")
+            .with_cause(cause)
+    }
+
+    /// 503 with `Retry-After`: a dependency is down; nothing was changed.
+    pub fn service_unavailable(cause: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Service unavailable")
+            .with_detail("A dependency is temporarily unavailable; nothing was changed. Retry later.")
+            .with_header(header::RETRY_AFTER, HeaderValue::from(DEFAULT_RETRY_AFTER_SECONDS))
+            .with_cause(cause)
+    }
+
+    /// Renders the problem as a response. `instance` is the request path and `request_id`
+    /// lets a client quote the failure to an operator.
+    pub fn to_response(&self, instance: &str, request_id: &str) -> http::Response<Bytes> {
+        let mut body = Map::with_capacity(7 + self.extensions.len());
+        body.insert("type".into(), json!(format!("/problems/{}", self.code)));
+        body.insert("title".into(), json!(self.title));
+        body.insert("status".into(), json!(self.status.as_u16()));
+        if let Some(detail) = &self.detail {
+            body.insert("detail".into(), json!(detail));
+        }
+        body.insert("instance".into(), json!(instance));
+        body.insert("code".into(), json!(self.code));
+        body.insert("request_id".into(), json!(request_id));
+        for (name, value) in &self.extensions {
+            body.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        let bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
+
+        let mut response = http::Response::new(Bytes::from(bytes));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        for (name, value) in &self.headers {
+            headers.append(name, value.clone());
+        }
+        response
+    }
+}
+
+impl From<PortError> for Problem {
+    /// A dependency failure is a 503 the client may retry; anything else is a bug (500).
+    fn from(error: PortError) -> Self {
+        match error.kind {
+            PortErrorKind::Unavailable => Problem::service_unavailable(error.to_string()),
+            _ => Problem::internal(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(response: &http::Response<Bytes>) -> Value {
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    #[test]
+    fn renders_rfc9457_members_and_code() {
+        let response = Problem::not_found().to_response("/nope", "req-1");
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_CONTENT_TYPE);
+        let body = body(&response);
+        assert_eq!(body["type"], "/problems/not_found");
+        assert_eq!(body["title"], "Not found");
+        assert_eq!(body["status"], 404);
+        assert_eq!(body["instance"], "/nope");
+        assert_eq!(body["code"], "not_found");
+        assert_eq!(body["request_id"], "req-1");
+    }
+
+    #[test]
+    fn cause_is_never_rendered() {
+        let response = Problem::internal("table users is missing").to_response("/", "r");
+        let text = String::from_utf8(response.body().to_vec()).unwrap();
+        assert!(!text.contains("users"));
+        assert_eq!(body(&response)["code"], "internal_error");
+    }
+
+    #[test]
+    fn extensions_cannot_override_standard_members() {
+        let response = Problem::bad_request("bad", "d").with_extension("status", 999).to_response("/", "r");
+        assert_eq!(body(&response)["status"], 400);
+    }
+
+    #[test]
+    fn unavailable_ports_become_503_with_retry_after() {
+        let problem = Problem::from(PortError::unavailable("kv binding missing"));
+        let response = problem.to_response("/", "r");
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let other = Problem::from(PortError::decode("bad row"));
+        assert_eq!(other.status(), 500);
+    }
+
+    #[test]
+    fn method_not_allowed_carries_allow() {
+        let response = Problem::method_not_allowed("GET, HEAD").to_response("/", "r");
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()[header::ALLOW], "GET, HEAD");
+    }
+}

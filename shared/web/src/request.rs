@@ -1,0 +1,144 @@
+//! The request a handler receives.
+
+use std::str::FromStr;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Uri, header, request::Parts};
+use ports::Platform;
+use serde::de::DeserializeOwned;
+
+use crate::Problem;
+
+/// Longest excerpt of a parser message echoed back to the client.
+const MAX_DETAIL_CHARS: usize = 200;
+
+/// An incoming request after routing: head, buffered body, path parameters and the platform.
+pub struct Request {
+    head: Parts,
+    body: Bytes,
+    params: Vec<(String, String)>,
+    route: &'static str,
+    request_id: String,
+    platform: Platform,
+}
+
+impl Request {
+    pub(crate) fn new(
+        head: Parts,
+        body: Bytes,
+        params: Vec<(String, String)>,
+        route: &'static str,
+        request_id: String,
+        platform: Platform,
+    ) -> Self {
+        Self { head, body, params, route, request_id, platform }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The request target.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// All headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// A header's value as text, `None` when absent or not visible ASCII.
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
+        self.head.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The matched route template, e.g. `/v1/orders/{id}`.
+    pub fn route(&self) -> &'static str {
+        self.route
+    }
+
+    /// This request's id (inbound `X-Request-ID` if sane, otherwise generated).
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The ports for this request.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// A path parameter as text. Asking for a name the route does not declare is a bug (500).
+    pub fn param(&self, name: &str) -> Result<&str, Problem> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .ok_or_else(|| Problem::internal(format!("route {} has no parameter `{name}`", self.route)))
+    }
+
+    /// A path parameter parsed as `T`. A value that does not parse names nothing that exists: 404.
+    pub fn param_as<T: FromStr>(&self, name: &str) -> Result<T, Problem> {
+        self.param(name)?.parse().map_err(|_| Problem::not_found())
+    }
+
+    /// The body parsed as JSON.
+    ///
+    /// 415 unless `Content-Type` is `application/json` or `application/*+json`; 400 for
+    /// malformed JSON; 422 when the JSON does not fit `T` (wrong type, missing field).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        if !self.header(header::CONTENT_TYPE).is_some_and(is_json_media_type) {
+            return Err(Problem::unsupported_media_type("application/json"));
+        }
+        if self.body.is_empty() {
+            return Err(Problem::bad_request("malformed_json", "The request body is empty; send a JSON document."));
+        }
+        serde_json::from_slice(&self.body).map_err(|error| {
+            let message = truncate(&error.to_string(), MAX_DETAIL_CHARS);
+            match error.classify() {
+                serde_json::error::Category::Data => Problem::unprocessable("invalid_body", message),
+                _ => Problem::bad_request("malformed_json", format!("The body is not valid JSON: {message}")),
+            }
+        })
+    }
+}
+
+/// `application/json` or any `application/<x>+json`, with optional parameters (`; charset=utf-8`).
+pub(crate) fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((index, _)) => format!("{}…", &text[..index]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json_media_type("application/json"));
+        assert!(is_json_media_type("Application/JSON; charset=utf-8"));
+        assert!(is_json_media_type("application/merge-patch+json"));
+        assert!(!is_json_media_type("text/plain"));
+        assert!(!is_json_media_type("application/jsonp"));
+        assert!(!is_json_media_type(""));
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        assert_eq!(truncate("héllo", 2), "hé…");
+        assert_eq!(truncate("hi", 5), "hi");
+    }
+}

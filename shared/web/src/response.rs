@@ -1,0 +1,67 @@
+//! Turning handler results into responses.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+use crate::Problem;
+
+/// The response type every handler produces.
+pub type Response = http::Response<Bytes>;
+
+/// Anything a handler may return.
+pub trait IntoResponse {
+    /// Converts `self` into a response, or the problem to render instead.
+    fn into_response(self) -> Result<Response, Problem>;
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Result<Response, Problem> {
+        Ok(self)
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Result<Response, Problem> {
+        let mut response = Response::new(Bytes::new());
+        *response.status_mut() = self;
+        Ok(response)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Result<Response, Problem> {
+        Err(self)
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Result<T, Problem> {
+    fn into_response(self) -> Result<Response, Problem> {
+        self.and_then(IntoResponse::into_response)
+    }
+}
+
+/// A JSON body (`application/json`), status 200 unless paired with another status.
+#[derive(Debug, Clone)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Result<Response, Problem> {
+        json_response(StatusCode::OK, &self.0)
+    }
+}
+
+impl<T: Serialize> IntoResponse for (StatusCode, Json<T>) {
+    fn into_response(self) -> Result<Response, Problem> {
+        json_response(self.0, &self.1.0)
+    }
+}
+
+/// Serialises `value` as an `application/json` response with `status`.
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Result<Response, Problem> {
+    let bytes = serde_json::to_vec(value).map_err(|e| Problem::internal(format!("serialising response: {e}")))?;
+    let mut response = Response::new(Bytes::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
+}
