@@ -4,4 +4,4 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT/shared/cloudflare-worker"
-exec worker-build --release
+exec worker-build --release --out-dir "$ROOT/target/worker"

@@ -22,6 +22,3 @@ export WRANGLER_SEND_METRICS=false
 export WRANGLER_SEND_ERROR_REPORTS=false
 export CLOUDFLARE_CF_FETCH_ENABLED=false
 export DO_NOT_TRACK=1
-
-# Runs wrangler on the pinned Node 22 (wrangler 4 refuses Node 20).
-wrangler() { "$NODE22" "$WRANGLER_JS" "$@"; }

@@ -121,10 +121,14 @@ impl App {
             }
             return done(Ok(no_content(allow)));
         }
+        // An oversized declared body is refused before anything else looks at the request.
+        if let Err(problem) = check_declared_length(&head, settings.max_body_bytes) {
+            return done(Err(problem));
+        }
         let Some(handler) = matched.methods.handler_for(&head.method) else {
             return done(Err(method_not_allowed(matched.methods)));
         };
-        let body = match read_body(&head, body, settings.max_body_bytes).await {
+        let body = match read_body(body, settings.max_body_bytes).await {
             Ok(body) => body,
             Err(problem) => return done(Err(problem)),
         };
@@ -135,18 +139,19 @@ impl App {
     }
 }
 
-/// Reads the body under `limit`, refusing a declared oversize before reading a byte.
-async fn read_body<B: IncomingBody>(head: &Parts, body: B, limit: usize) -> Result<Bytes, Problem> {
-    if let Some(declared) = head.headers.get(header::CONTENT_LENGTH) {
-        let length: u64 = declared
-            .to_str()
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| Problem::bad_request("invalid_content_length", "Content-Length is not a number."))?;
-        if length > limit as u64 {
-            return Err(Problem::payload_too_large(limit));
-        }
-    }
+/// Refuses a `Content-Length` over `limit` (413) or one that is not a number (400).
+fn check_declared_length(head: &Parts, limit: usize) -> Result<(), Problem> {
+    let Some(declared) = head.headers.get(header::CONTENT_LENGTH) else { return Ok(()) };
+    let length: u64 = declared
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| Problem::bad_request("invalid_content_length", "Content-Length is not a number."))?;
+    if length > limit as u64 { Err(Problem::payload_too_large(limit)) } else { Ok(()) }
+}
+
+/// Reads the body, stopping with 413 as soon as it exceeds `limit` (chunked bodies declare no length).
+async fn read_body<B: IncomingBody>(body: B, limit: usize) -> Result<Bytes, Problem> {
     body.read_to_end(limit).await.map_err(|error| match error {
         BodyError::TooLarge => Problem::payload_too_large(limit),
         BodyError::Unreadable(cause) => {
