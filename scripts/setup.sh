@@ -23,7 +23,7 @@ done
 # Installs a crate's binaries with `cargo install` unless `$bin --version` already reports $version.
 cargo_install() {
   local crate="$1" version="$2" bin="$3"
-  if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -qF " $version"; then
+  if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -qE "(^| )${version//./\\.}\$"; then
     echo "$crate $version: present"
   else
     cargo install "$crate" --version "=$version" --force

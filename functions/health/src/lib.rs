@@ -80,10 +80,9 @@ async fn readiness(request: Request) -> Result<Json<Readiness>, Problem> {
     if causes.is_empty() {
         return Ok(Json(Readiness { status: "ready", checks }));
     }
-    let checks = serde_json::to_value(&checks).map_err(|e| Problem::internal(e.to_string()))?;
     Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
         .with_detail("A dependency check failed; see `checks`.")
-        .with_extension("checks", checks)
+        .with_extension("checks", &checks)
         .with_header(web::http::header::RETRY_AFTER, READY_RETRY_AFTER_SECONDS.into())
         .with_cause(causes.join("; ")))
 }

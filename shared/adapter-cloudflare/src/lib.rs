@@ -27,7 +27,7 @@ use web::App;
 pub use body::WorkerBody;
 pub use clock::JsClock;
 pub use config::EnvConfig;
-pub use d1::D1Sql;
+pub use d1::{D1Sql, d1_error};
 pub use http_client::FetchHttp;
 pub use kv::WorkersKv;
 pub use log::ConsoleLog;

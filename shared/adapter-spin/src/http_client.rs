@@ -21,3 +21,31 @@ impl HttpClient for SpinHttp {
         Ok(http::Response::from_parts(head, body))
     }
 }
+
+impl SpinHttp {
+    /// This client as the platform's port.
+    pub fn client() -> std::rc::Rc<dyn HttpClient> {
+        std::rc::Rc::new(SpinHttp)
+    }
+}
+
+/// The outbound HTTP port of a component exported without `outbound_http`: every request
+/// fails as unavailable, and no `wasi:http/client` code is linked in.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoOutboundHttp;
+
+impl NoOutboundHttp {
+    /// This client as the platform's port.
+    pub fn client() -> std::rc::Rc<dyn HttpClient> {
+        std::rc::Rc::new(NoOutboundHttp)
+    }
+}
+
+#[async_trait(?Send)]
+impl HttpClient for NoOutboundHttp {
+    async fn send(&self, _request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
+        Err(PortError::unavailable(
+            "outbound HTTP is not enabled: export the component with `export_component!(router, outbound_http)`",
+        ))
+    }
+}

@@ -31,7 +31,7 @@ use web::{App, Router};
 
 pub use body::SpinBody;
 pub use config::SpinConfig;
-pub use http_client::SpinHttp;
+pub use http_client::{NoOutboundHttp, SpinHttp};
 pub use kv::SpinKv;
 pub use log::StdoutLog;
 pub use sql::SpinSql;
@@ -49,10 +49,21 @@ pub const KV_STORE: &str = "default";
 /// ```ignore
 /// #[cfg(target_os = "wasi")]
 /// adapter_spin::export_component!(router); // router: fn() -> web::Router
+/// // or, for a function that calls other services (`platform.http`):
+/// adapter_spin::export_component!(router, outbound_http);
 /// ```
+///
+/// Without `outbound_http`, `platform.http` answers every request with an `Unavailable`
+/// error, and the component carries no `wasi:http/client` code (about 10 kB gzipped).
 #[macro_export]
 macro_rules! export_component {
     ($router:path) => {
+        $crate::export_component!(@export $router, $crate::NoOutboundHttp::client);
+    };
+    ($router:path, outbound_http) => {
+        $crate::export_component!(@export $router, $crate::SpinHttp::client);
+    };
+    (@export $router:path, $http:path) => {
         const _: () = {
             struct Component;
             $crate::__spin::wasip3::http::service::export!(Component);
@@ -63,7 +74,7 @@ macro_rules! export_component {
                     $crate::__spin::wasip3::http::types::Response,
                     $crate::__spin::wasip3::http::types::ErrorCode,
                 > {
-                    $crate::serve(request, $router).await
+                    $crate::serve(request, $router, $http).await
                 }
             }
         };
@@ -72,23 +83,31 @@ macro_rules! export_component {
 
 /// The platform over Spin's host APIs, as configured in `spin.toml`.
 pub fn platform() -> Platform {
+    platform_with(SpinHttp::client())
+}
+
+fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
     Platform {
         sql: Rc::new(SpinSql::new(DATABASE)),
         kv: Rc::new(SpinKv::new(KV_STORE)),
         config: Rc::new(SpinConfig),
         clock: Rc::new(SystemClock),
         random: Rc::new(SystemRandom),
-        http: Rc::new(SpinHttp),
+        http,
         log: Rc::new(StdoutLog),
     }
 }
 
 /// Serves one request with the router `router` builds. Called by [`export_component!`].
 #[doc(hidden)]
-pub async fn serve(request: WasiRequest, router: fn() -> Router) -> Result<WasiResponse, ErrorCode> {
+pub async fn serve(
+    request: WasiRequest,
+    router: fn() -> Router,
+    http_client: fn() -> Rc<dyn ports::HttpClient>,
+) -> Result<WasiResponse, ErrorCode> {
     let request = spin_sdk::http::Request::from_request(request)?;
     let (head, body) = request.into_parts();
     let app = App::new(router());
-    let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform()).await;
+    let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform_with(http_client())).await;
     response.map(FullBody::<Bytes>::new).into_response()
 }

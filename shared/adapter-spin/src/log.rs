@@ -1,5 +1,7 @@
 //! Log lines to the component's stdout/stderr, which Spin collects.
 
+use std::io::Write;
+
 use ports::LogSink;
 use ports::log::Level;
 
@@ -9,9 +11,14 @@ pub struct StdoutLog;
 
 impl LogSink for StdoutLog {
     fn emit(&self, level: Level, line: &str) {
+        // `write_all` rather than `println!`: no formatting machinery, and a failed log write
+        // is dropped instead of panicking.
+        fn write(mut out: impl Write, line: &str) {
+            let _ = out.write_all(line.as_bytes()).and_then(|()| out.write_all(b"\n"));
+        }
         match level {
-            Level::Info => println!("{line}"),
-            Level::Warn | Level::Error => eprintln!("{line}"),
+            Level::Info => write(std::io::stdout().lock(), line),
+            Level::Warn | Level::Error => write(std::io::stderr().lock(), line),
         }
     }
 }

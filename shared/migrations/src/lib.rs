@@ -50,10 +50,10 @@ pub async fn apply_pending(sql: &dyn Sql) -> Result<u32, PortError> {
     let mut version = start;
     for migration in MIGRATIONS.iter().filter(|m| m.version > start) {
         let statements: Vec<Statement> = split_statements(migration.sql).into_iter().map(Statement::new).collect();
-        if let Err(error) = sql.batch(&statements).await {
-            if current_version(sql).await.unwrap_or(0) < migration.version {
-                return Err(PortError::new(error.kind, format!("migration {}: {}", migration.name, error.message)));
-            }
+        if let Err(error) = sql.batch(&statements).await
+            && current_version(sql).await.unwrap_or(0) < migration.version
+        {
+            return Err(PortError::new(error.kind, format!("migration {}: {}", migration.name, error.message)));
         }
         version = migration.version;
     }

@@ -29,6 +29,21 @@ pub enum Value {
     Blob(Vec<u8>),
 }
 
+impl Value {
+    /// The SQLite type name of this value (`null`, `integer`, `real`, `text`, `blob`).
+    /// Used in decode errors instead of `Debug`, which would pull float formatting into
+    /// the wasm binaries.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Integer(_) => "integer",
+            Value::Real(_) => "real",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "blob",
+        }
+    }
+}
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Integer(v)
@@ -93,7 +108,7 @@ impl FromValue for i64 {
             Value::Integer(v) => Ok(*v),
             // D1 returns every number as a double; accept the ones that are exact integers.
             Value::Real(v) if v.fract() == 0.0 && v.abs() <= MAX_SAFE_INTEGER as f64 => Ok(*v as i64),
-            other => Err(format!("expected integer, found {other:?}")),
+            other => Err(format!("expected integer, found {}", other.type_name())),
         }
     }
 }
@@ -109,7 +124,7 @@ impl FromValue for f64 {
         match value {
             Value::Real(v) => Ok(*v),
             Value::Integer(v) => Ok(*v as f64),
-            other => Err(format!("expected real, found {other:?}")),
+            other => Err(format!("expected real, found {}", other.type_name())),
         }
     }
 }
@@ -118,7 +133,7 @@ impl FromValue for String {
     fn from_value(value: &Value) -> Result<Self, String> {
         match value {
             Value::Text(v) => Ok(v.clone()),
-            other => Err(format!("expected text, found {other:?}")),
+            other => Err(format!("expected text, found {}", other.type_name())),
         }
     }
 }
@@ -127,7 +142,7 @@ impl FromValue for Vec<u8> {
     fn from_value(value: &Value) -> Result<Self, String> {
         match value {
             Value::Blob(v) => Ok(v.clone()),
-            other => Err(format!("expected blob, found {other:?}")),
+            other => Err(format!("expected blob, found {}", other.type_name())),
         }
     }
 }

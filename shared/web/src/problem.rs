@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use ports::{PortError, PortErrorKind};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
 /// The media type of every error body.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
@@ -17,13 +17,19 @@ const DEFAULT_RETRY_AFTER_SECONDS: u32 = 5;
 ///
 /// `code` is the stable machine-readable identifier clients branch on; `type` is derived from
 /// it (`/problems/<code>`). `cause` is private diagnostic text: it is logged, never sent.
+///
+/// Boxed, so `Result<T, Problem>` stays one pointer wide on the error side.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct Problem(Box<Details>);
+
+#[derive(Debug, Clone)]
+struct Details {
     status: StatusCode,
     code: Cow<'static, str>,
     title: Cow<'static, str>,
     detail: Option<String>,
-    extensions: Map<String, Value>,
+    /// Extension members: name and value, already serialised to JSON.
+    extensions: Vec<(String, String)>,
     headers: HeaderMap,
     cause: Option<String>,
 }
@@ -31,54 +37,57 @@ pub struct Problem {
 impl Problem {
     /// A problem with a status, a stable `code` and a human title.
     pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, title: impl Into<Cow<'static, str>>) -> Self {
-        Self {
+        Self(Box::new(Details {
             status,
             code: code.into(),
             title: title.into(),
             detail: None,
-            extensions: Map::new(),
+            extensions: Vec::new(),
             headers: HeaderMap::new(),
             cause: None,
-        }
+        }))
     }
 
     /// Adds a human-readable explanation specific to this occurrence.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     /// Adds an extension member (e.g. `errors`, `allowed`) to the body.
-    pub fn with_extension(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.extensions.insert(name.to_owned(), value.into());
+    pub fn with_extension(mut self, name: &str, value: impl Serialize) -> Self {
+        // Serialising plain data to a string cannot fail; a value that does anyway renders as null.
+        let json = serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+        self.0.extensions.retain(|(existing, _)| existing != name);
+        self.0.extensions.push((name.to_owned(), json));
         self
     }
 
     /// Adds a response header (e.g. `Allow`, `Retry-After`).
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        self.0.headers.append(name, value);
         self
     }
 
     /// Attaches private diagnostic text for the log.
     pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
-        self.cause = Some(cause.into());
+        self.0.cause = Some(cause.into());
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// The stable machine code.
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
 
     /// The private diagnostic text, if any.
     pub fn cause(&self) -> Option<&str> {
-        self.cause.as_deref()
+        self.0.cause.as_deref()
     }
 
     /// 400: the request is malformed.
@@ -137,31 +146,55 @@ impl Problem {
     /// Renders the problem as a response. `instance` is the request path and `request_id`
     /// lets a client quote the failure to an operator.
     pub fn to_response(&self, instance: &str, request_id: &str) -> http::Response<Bytes> {
-        let mut body = Map::with_capacity(7 + self.extensions.len());
-        body.insert("type".into(), json!(format!("/problems/{}", self.code)));
-        body.insert("title".into(), json!(self.title));
-        body.insert("status".into(), json!(self.status.as_u16()));
-        if let Some(detail) = &self.detail {
-            body.insert("detail".into(), json!(detail));
+        let details = &self.0;
+        let type_uri = format!("/problems/{}", details.code);
+        let mut bytes = Vec::with_capacity(256);
+        bytes.push(b'{');
+        write_member(&mut bytes, "type", |out| write_json_str(out, &type_uri));
+        write_member(&mut bytes, "title", |out| write_json_str(out, &details.title));
+        write_member(&mut bytes, "status", |out| out.extend_from_slice(details.status.as_str().as_bytes()));
+        if let Some(detail) = &details.detail {
+            write_member(&mut bytes, "detail", |out| write_json_str(out, detail));
         }
-        body.insert("instance".into(), json!(instance));
-        body.insert("code".into(), json!(self.code));
-        body.insert("request_id".into(), json!(request_id));
-        for (name, value) in &self.extensions {
-            body.entry(name.clone()).or_insert_with(|| value.clone());
+        write_member(&mut bytes, "instance", |out| write_json_str(out, instance));
+        write_member(&mut bytes, "code", |out| write_json_str(out, &details.code));
+        write_member(&mut bytes, "request_id", |out| write_json_str(out, request_id));
+        for (name, json) in &details.extensions {
+            if !STANDARD_MEMBERS.contains(&name.as_str()) {
+                write_member(&mut bytes, name, |out| out.extend_from_slice(json.as_bytes()));
+            }
         }
-        let bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
+        bytes.push(b'}');
 
         let mut response = http::Response::new(Bytes::from(bytes));
-        *response.status_mut() = self.status;
+        *response.status_mut() = self.0.status;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        for (name, value) in &self.headers {
+        for (name, value) in &self.0.headers {
             headers.append(name, value.clone());
         }
         response
     }
+}
+
+/// Members every problem renders itself; extensions cannot replace them.
+const STANDARD_MEMBERS: [&str; 7] = ["type", "title", "status", "detail", "instance", "code", "request_id"];
+
+/// Appends `"name":value` to a JSON object being written into `out` (after `{` or a member).
+fn write_member(out: &mut Vec<u8>, name: &str, value: impl FnOnce(&mut Vec<u8>)) {
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    write_json_str(out, name);
+    out.push(b':');
+    value(out);
+}
+
+/// Appends `s` as a JSON string.
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a `str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 impl From<PortError> for Problem {
@@ -177,6 +210,8 @@ impl From<PortError> for Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use serde_json::Value;
 
     fn body(response: &http::Response<Bytes>) -> Value {
         serde_json::from_slice(response.body()).unwrap()
@@ -208,6 +243,24 @@ mod tests {
     fn extensions_cannot_override_standard_members() {
         let response = Problem::bad_request("bad", "d").with_extension("status", 999).to_response("/", "r");
         assert_eq!(body(&response)["status"], 400);
+    }
+
+    #[test]
+    fn escapes_text_and_embeds_structured_extensions() {
+        #[derive(Serialize)]
+        struct Check {
+            status: &'static str,
+        }
+        let response = Problem::bad_request("bad", "say \"hi\"\n")
+            .with_extension("checks", [Check { status: "down" }])
+            .with_extension("limit_bytes", 1)
+            .with_extension("limit_bytes", 2)
+            .to_response("/a\"b", "r");
+        let body = body(&response);
+        assert_eq!(body["detail"], "say \"hi\"\n");
+        assert_eq!(body["instance"], "/a\"b");
+        assert_eq!(body["checks"][0]["status"], "down");
+        assert_eq!(body["limit_bytes"], 2);
     }
 
     #[test]

@@ -1,0 +1,23 @@
+# Entry points; each script is self-contained and can be run directly.
+.PHONY: dev test setup sizes contract spin-build worker-build
+
+dev:          ## set up, migrate local D1, serve on http://127.0.0.1:8787 (wrangler dev)
+	bash scripts/dev.sh
+
+test:         ## set up and run every test (lints, native, wasm, contract suite, sizes)
+	bash scripts/test.sh
+
+setup:        ## install the pinned tool chain (idempotent)
+	bash scripts/setup.sh
+
+sizes:        ## release wasm sizes, raw and gzip -9
+	bash scripts/sizes.sh
+
+contract:     ## contract suite only (wrangler dev, and spin up when available)
+	cargo run --release -p contract
+
+spin-build:   ## every function as a Spin component
+	bash scripts/build-spin.sh
+
+worker-build: ## the Cloudflare Worker bundle (target/worker)
+	bash scripts/build-worker.sh

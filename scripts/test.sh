@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up the tool chain and runs every test: formatting and lints, native unit and whole-flow
+# tests, wasm-bindgen tests (Node), the Spin component build, and the contract suite against
+# wrangler dev (and spin up when a spin binary is available). Prints wasm sizes at the end.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+bash scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (native, Worker target, Spin target)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown -p adapter-cloudflare -p cloudflare-worker -- -D warnings
+cargo clippy --locked --target wasm32-wasip2 -p adapter-spin $(ls functions | sed 's/^/-p /') -- -D warnings
+
+step "native tests"
+cargo test --workspace --locked
+
+step "wasm tests (wasm-bindgen-test under Node)"
+cargo test --locked --target wasm32-unknown-unknown -p adapter-cloudflare
+
+step "Spin components"
+bash scripts/build-spin.sh
+
+step "contract suite"
+cargo run --locked --release -p contract
+
+step "sizes"
+bash scripts/sizes.sh --no-build

@@ -1,0 +1,220 @@
+//! The shared request pipeline, end to end through the native adapters.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use web::ports::PortError;
+use web::{App, Json, Problem, Request, Response, Router, get, post};
+
+use adapter_native::TestPlatform;
+
+#[derive(Deserialize, Serialize)]
+struct Echo {
+    name: String,
+    quantity: u32,
+}
+
+async fn echo(request: Request) -> Result<Json<Echo>, Problem> {
+    request.json::<Echo>().map(Json)
+}
+
+async fn panics(_: Request) -> Response {
+    panic!("handler bug")
+}
+
+async fn dependency_down(_: Request) -> Result<Response, Problem> {
+    Err(PortError::unavailable("kv binding missing").into())
+}
+
+async fn item(request: Request) -> Result<Json<Value>, Problem> {
+    let id: u64 = request.param_as("id")?;
+    Ok(Json(json!({ "id": id, "route": request.route() })))
+}
+
+fn app() -> App {
+    App::new(
+        Router::new()
+            .route("/echo", post(echo))
+            .route("/panic", get(panics))
+            .route("/down", get(dependency_down))
+            .route("/items/{id}", get(item)),
+    )
+}
+
+fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> http::Request<Bytes> {
+    let mut builder = http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Bytes::copy_from_slice(body)).unwrap()
+}
+
+fn json_body(response: &Response) -> Value {
+    serde_json::from_slice(response.body()).expect("JSON body")
+}
+
+/// Asserts the RFC 9457 shape and returns the body.
+fn problem(response: &Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status, "{:?}", response.body());
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body = json_body(response);
+    assert_eq!(body["code"], code);
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], format!("/problems/{code}"));
+    assert_eq!(body["request_id"], response.headers()["x-request-id"].to_str().unwrap());
+    body
+}
+
+#[tokio::test]
+async fn json_round_trip_and_params() {
+    let platform = TestPlatform::new().await;
+    let response = platform
+        .call(
+            &app(),
+            request("POST", "/echo", &[("content-type", "application/json")], br#"{"name":"a","quantity":2}"#),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(json_body(&response), json!({"name": "a", "quantity": 2}));
+
+    let response = platform.send(&app(), "GET", "/items/42").await;
+    assert_eq!(json_body(&response), json!({"id": 42, "route": "/items/{id}"}));
+    problem(&platform.send(&app(), "GET", "/items/not-a-number").await, 404, "not_found");
+}
+
+#[tokio::test]
+async fn routing_errors_are_problems() {
+    let platform = TestPlatform::new().await;
+    let body = problem(&platform.send(&app(), "GET", "/nope?token=secret").await, 404, "not_found");
+    assert_eq!(body["instance"], "/nope", "instance carries the path, never the query");
+    let response = platform.send(&app(), "DELETE", "/echo").await;
+    problem(&response, 405, "method_not_allowed");
+    assert_eq!(response.headers()["allow"], "POST, OPTIONS");
+    let options = platform.send(&app(), "OPTIONS", "/items/1").await;
+    assert_eq!(options.status(), 204);
+    assert_eq!(options.headers()["allow"], "GET, HEAD, OPTIONS");
+}
+
+#[tokio::test]
+async fn body_errors_are_4xx_problems() {
+    let platform = TestPlatform::new().await;
+    let json = [("content-type", "application/json")];
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [u8], u16, &'a str);
+    let cases: &[Case] = &[
+        (&[("content-type", "text/plain")], b"{}", 415, "unsupported_media_type"),
+        (&[], b"{}", 415, "unsupported_media_type"),
+        (&json, b"{not json", 400, "malformed_json"),
+        (&json, b"", 400, "malformed_json"),
+        (&json, br#"{"name":"a","quantity":-1}"#, 422, "invalid_body"),
+        (&json, br#"{"name":"a"}"#, 422, "invalid_body"),
+    ];
+    for (headers, body, status, code) in cases {
+        let response = platform.call(&app(), request("POST", "/echo", headers, body)).await;
+        problem(&response, *status, code);
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_declared_or_not() {
+    let platform = TestPlatform::new().await;
+    platform.config.set_var("max_body_bytes", "16");
+    let big = vec![b'x'; 17];
+    // Declared length over the limit: refused before the body is read, even on a GET-only route.
+    let declared = request("POST", "/panic", &[("content-length", "17")], &big);
+    let body = problem(&platform.call(&app(), declared).await, 413, "payload_too_large");
+    assert_eq!(body["limit_bytes"], 16);
+    // No declared length (chunked): refused while reading.
+    let chunked = request("POST", "/echo", &[("content-type", "application/json")], &big);
+    problem(&platform.call(&app(), chunked).await, 413, "payload_too_large");
+    let bad_length = request("POST", "/echo", &[("content-length", "lots")], b"");
+    problem(&platform.call(&app(), bad_length).await, 400, "invalid_content_length");
+}
+
+#[tokio::test]
+async fn a_panic_is_a_500_problem_and_the_app_keeps_serving() {
+    let platform = TestPlatform::new().await;
+    let app = app();
+    let response = platform.send(&app, "GET", "/panic").await;
+    let body = problem(&response, 500, "internal_error");
+    assert!(!body.to_string().contains("handler bug"), "panic text must not leak");
+    let errors = platform.log.at_least(web::ports::log::Level::Error);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].contains("handler bug"), "the cause is logged: {}", errors[0]);
+    assert_eq!(platform.send(&app, "GET", "/items/1").await.status(), 200);
+}
+
+#[tokio::test]
+async fn unavailable_dependency_is_503_with_retry_after() {
+    let platform = TestPlatform::new().await;
+    let response = platform.send(&app(), "GET", "/down").await;
+    problem(&response, 503, "service_unavailable");
+    assert_eq!(response.headers()["retry-after"], "5");
+}
+
+#[tokio::test]
+async fn every_request_logs_one_structured_line() {
+    let platform = TestPlatform::new().await;
+    let app = app();
+    platform.call(&app, request("GET", "/items/7?secret=x", &[("x-request-id", "req-42")], b"")).await;
+    platform.send(&app, "GET", "/nowhere").await;
+    let lines: Vec<Value> = platform.log.lines().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["request_id"], "req-42");
+    assert_eq!(lines[0]["method"], "GET");
+    assert_eq!(lines[0]["route"], "/items/{id}");
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["level"], "info");
+    assert!(lines[0]["latency_ms"].is_i64());
+    assert!(!platform.log.lines()[0].contains("secret"), "query strings are never logged");
+    assert_eq!(lines[1]["route"], Value::Null);
+    assert_eq!(lines[1]["error_code"], "not_found");
+}
+
+#[tokio::test]
+async fn head_strips_the_body_but_keeps_headers() {
+    let platform = TestPlatform::new().await;
+    let response = platform.send(&app(), "HEAD", "/items/1").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.body().is_empty());
+    assert_eq!(response.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn invalid_settings_fail_closed_and_heal_when_fixed() {
+    let platform = TestPlatform::new().await;
+    let app = app();
+    platform.config.set_var("cors_allowed_origins", "*");
+    platform.config.set_var("cors_allow_credentials", "true");
+    let response = platform.send(&app, "GET", "/items/1").await;
+    problem(&response, 500, "internal_error");
+    assert!(response.headers().contains_key("x-content-type-options"), "security headers even then");
+    platform.config.set_var("cors_allow_credentials", "false");
+    assert_eq!(platform.send(&app, "GET", "/items/1").await.status(), 200);
+}
+
+#[tokio::test]
+async fn cors_grants_follow_the_allow_list() {
+    let platform = TestPlatform::new().await;
+    platform.config.set_var("cors_allowed_origins", "https://app.example.com");
+    let app = app();
+    let preflight = request(
+        "OPTIONS",
+        "/echo",
+        &[("origin", "https://app.example.com"), ("access-control-request-method", "POST")],
+        b"",
+    );
+    let response = platform.call(&app, preflight).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://app.example.com");
+    assert_eq!(response.headers()["access-control-allow-methods"], "POST, OPTIONS");
+
+    let denied = request(
+        "OPTIONS",
+        "/echo",
+        &[("origin", "https://evil.example"), ("access-control-request-method", "POST")],
+        b"",
+    );
+    let response = platform.call(&app, denied).await;
+    problem(&response, 403, "cors_origin_denied");
+    assert!(!response.headers().contains_key("access-control-allow-origin"));
+}
