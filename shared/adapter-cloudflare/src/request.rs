@@ -10,5 +10,11 @@ pub fn to_http_request(request: &worker::Request) -> worker::Result<http::Reques
     for (name, value) in request.headers() {
         builder = builder.header(name, value);
     }
-    builder.body(()).map_err(|e| worker::Error::RustError(format!("unrepresentable request: {e}")))
+    let mut head = builder.body(()).map_err(|e| worker::Error::RustError(format!("unrepresentable request: {e}")))?;
+    // Cloudflare's edge sets this header itself; a client cannot forge it past the edge.
+    if let Some(ip) = head.headers().get("cf-connecting-ip").and_then(|v| v.to_str().ok()) {
+        let ip = web::ClientIp(ip.to_owned());
+        head.extensions_mut().insert(ip);
+    }
+    Ok(head)
 }

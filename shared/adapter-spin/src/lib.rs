@@ -98,6 +98,13 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
     }
 }
 
+/// The peer address Spin's HTTP trigger reports in `spin-client-addr` (`ip:port`), without the port.
+fn client_ip(headers: &http::HeaderMap) -> Option<web::ClientIp> {
+    let address = headers.get("spin-client-addr")?.to_str().ok()?;
+    let ip = address.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).unwrap_or_else(|_| address.to_owned());
+    Some(web::ClientIp(ip))
+}
+
 /// Serves one request with the router `router` builds. Called by [`export_component!`].
 #[doc(hidden)]
 pub async fn serve(
@@ -106,7 +113,10 @@ pub async fn serve(
     http_client: fn() -> Rc<dyn ports::HttpClient>,
 ) -> Result<WasiResponse, ErrorCode> {
     let request = spin_sdk::http::Request::from_request(request)?;
-    let (head, body) = request.into_parts();
+    let (mut head, body) = request.into_parts();
+    if let Some(ip) = client_ip(&head.headers) {
+        head.extensions.insert(ip);
+    }
     let app = App::new(router());
     let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform_with(http_client())).await;
     response.map(FullBody::<Bytes>::new).into_response()

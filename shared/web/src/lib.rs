@@ -24,7 +24,7 @@ pub use app::App;
 pub use body::{BodyError, IncomingBody, append_within_limit};
 pub use handler::Handler;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
-pub use request::Request;
+pub use request::{ClientIp, Request};
 pub use response::{IntoResponse, Json, Response, json_response};
 pub use router::{MethodRouter, Router, delete, get, patch, post, put};
 pub use settings::HttpSettings;

@@ -88,6 +88,30 @@ impl Request {
         self.param(name)?.parse().map_err(|_| Problem::not_found())
     }
 
+    /// The client's IP address as the runtime reported it (`CF-Connecting-IP` on Cloudflare,
+    /// the peer address on Spin), if known.
+    pub fn client_ip(&self) -> Option<&str> {
+        self.head.extensions.get::<ClientIp>().map(|ip| ip.0.as_str())
+    }
+
+    /// The query string parsed as `T`. Unknown or malformed parameters are a 400 when `T`
+    /// denies unknown fields (`#[serde(deny_unknown_fields)]`), as list endpoints should.
+    pub fn query<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        serde_urlencoded::from_str(self.head.uri.query().unwrap_or(""))
+            .map_err(|e| Problem::bad_request("invalid_query", truncate(&e.to_string(), MAX_DETAIL_CHARS)))
+    }
+
+    /// The body parsed as `application/x-www-form-urlencoded` (415 for another media type,
+    /// 400 when it does not fit `T`).
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        let essence = self.header(header::CONTENT_TYPE).map(media_type_essence).unwrap_or_default();
+        if essence != "application/x-www-form-urlencoded" {
+            return Err(Problem::unsupported_media_type("application/x-www-form-urlencoded"));
+        }
+        serde_urlencoded::from_bytes(&self.body)
+            .map_err(|e| Problem::bad_request("invalid_form", truncate(&e.to_string(), MAX_DETAIL_CHARS)))
+    }
+
     /// The body parsed as JSON.
     ///
     /// 415 unless `Content-Type` is `application/json` or `application/*+json`; 400 for
@@ -109,9 +133,18 @@ impl Request {
     }
 }
 
+/// The client address an adapter attaches to the request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIp(pub String);
+
+/// A media type without parameters, lower case (`Text/HTML; charset=x` → `text/html`).
+fn media_type_essence(value: &str) -> String {
+    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
 /// `application/json` or any `application/<x>+json`, with optional parameters (`; charset=utf-8`).
 pub(crate) fn is_json_media_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = media_type_essence(value);
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 

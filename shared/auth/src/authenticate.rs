@@ -1,0 +1,135 @@
+//! Turning a request's credential into a [`Principal`].
+//!
+//! Accepted: `Authorization: Bearer <access token>`, `Authorization: Bearer <API key>` or
+//! `X-API-Key: <API key>`. Every success is checked against the database: the session must not
+//! be revoked (so logout takes effect at once), the key must be live, and roles are read fresh
+//! (so a demotion takes effect at once).
+
+use ports::sql::Statement;
+use web::{Problem, Request};
+
+use crate::api_keys::{looks_like_key, parse, secret_matches};
+use crate::permissions::{Permission, Role, parse_list, permissions_of};
+use crate::principal::{Credential, Principal, invalid_token, unauthenticated};
+use crate::settings::TokenSettings;
+use crate::tokens::{ACCESS_TOKEN_TYPE, AccessClaims, verify};
+
+/// `last_used_at` of an API key is refreshed at most this often (milliseconds), so busy keys do
+/// not write on every request.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+enum Presented<'a> {
+    AccessToken(&'a str),
+    ApiKey(&'a str),
+}
+
+/// The authenticated caller, or 401.
+pub async fn authenticate(request: &Request) -> Result<Principal, Problem> {
+    match presented(request)? {
+        Presented::AccessToken(token) => access_token(request, token).await,
+        Presented::ApiKey(key) => api_key(request, key).await,
+    }
+}
+
+fn presented(request: &Request) -> Result<Presented<'_>, Problem> {
+    let bearer = match request.header(http::header::AUTHORIZATION) {
+        Some(value) => {
+            let (scheme, token) = value.split_once(' ').ok_or_else(|| invalid_token("malformed Authorization"))?;
+            if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+                return Err(invalid_token("Authorization scheme is not Bearer"));
+            }
+            Some(token.trim())
+        }
+        None => None,
+    };
+    let api_key = request.header("x-api-key").map(str::trim);
+    match (bearer, api_key) {
+        (Some(_), Some(_)) => {
+            Err(Problem::bad_request("ambiguous_credentials", "Send either Authorization or X-API-Key, not both."))
+        }
+        (Some(token), None) if looks_like_key(token) => Ok(Presented::ApiKey(token)),
+        (Some(token), None) => Ok(Presented::AccessToken(token)),
+        (None, Some(key)) => Ok(Presented::ApiKey(key)),
+        (None, None) => Err(unauthenticated()),
+    }
+}
+
+async fn access_token(request: &Request, token: &str) -> Result<Principal, Problem> {
+    let platform = request.platform();
+    let settings = TokenSettings::load(&*platform.config).await?;
+    let claims: AccessClaims =
+        verify(&settings, ACCESS_TOKEN_TYPE, &settings.audience, token, platform.clock.now_seconds())
+            .map_err(|e| invalid_token(e.as_str()))?;
+    let row = platform
+        .sql
+        .query_optional(
+            &Statement::new(
+                "SELECT u.roles AS roles, s.revoked_at AS revoked_at \
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1 AND s.user_id = ?2",
+            )
+            .bind(claims.sid.as_str())
+            .bind(claims.registered.sub.as_str()),
+        )
+        .await?
+        .ok_or_else(|| invalid_token("session unknown"))?;
+    if row.get::<Option<i64>>("revoked_at")?.is_some() {
+        return Err(invalid_token("session revoked"));
+    }
+    let roles = stored_roles(&row.get::<String>("roles")?)?;
+    Ok(Principal {
+        user_id: claims.registered.sub,
+        permissions: permissions_of(&roles),
+        roles,
+        credential: Credential::Session { session_id: claims.sid },
+    })
+}
+
+async fn api_key(request: &Request, key: &str) -> Result<Principal, Problem> {
+    let (prefix, secret) = parse(key).ok_or_else(|| invalid_token("malformed API key"))?;
+    let platform = request.platform();
+    let now = platform.clock.now_millis();
+    let row = platform
+        .sql
+        .query_optional(
+            &Statement::new(
+                "SELECT k.id AS id, k.user_id AS user_id, k.secret_hash AS secret_hash, k.scopes AS scopes, \
+                 k.expires_at AS expires_at, k.revoked_at AS revoked_at, u.roles AS roles \
+                 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = ?1",
+            )
+            .bind(prefix),
+        )
+        .await?
+        .ok_or_else(|| invalid_token("API key unknown"))?;
+    if !secret_matches(secret, &row.get::<String>("secret_hash")?) {
+        return Err(invalid_token("API key secret mismatch"));
+    }
+    if row.get::<Option<i64>>("revoked_at")?.is_some() {
+        return Err(invalid_token("API key revoked"));
+    }
+    if row.get::<Option<i64>>("expires_at")?.is_some_and(|at| at <= now) {
+        return Err(invalid_token("API key expired"));
+    }
+    let key_id: String = row.get("id")?;
+    let roles = stored_roles(&row.get::<String>("roles")?)?;
+    let scopes: Vec<Permission> = parse_list(&row.get::<String>("scopes")?)
+        .map_err(|e| Problem::internal(format!("stored API key scopes: {e}")))?;
+    // A key never does more than its owner may do today.
+    let permissions = permissions_of(&roles).into_iter().filter(|p| scopes.contains(p)).collect();
+    platform
+        .sql
+        .run(
+            &Statement::new(
+                "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?3)",
+            )
+            .bind(now)
+            .bind(key_id.as_str())
+            .bind(now - LAST_USED_RESOLUTION_MS),
+        )
+        .await?;
+    Ok(Principal { user_id: row.get("user_id")?, roles, permissions, credential: Credential::ApiKey { key_id } })
+}
+
+/// Roles as stored; an unknown name is data corruption, not a client error.
+pub fn stored_roles(text: &str) -> Result<Vec<Role>, Problem> {
+    parse_list(text).map_err(|e| Problem::internal(format!("stored roles: {e}")))
+}

@@ -1,0 +1,91 @@
+//! Token settings every function needs to verify (and the auth function to issue) tokens.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ports::Config;
+use web::Problem;
+
+use crate::keys::SigningKeys;
+
+/// Access tokens live 15 minutes unless configured otherwise.
+pub const DEFAULT_ACCESS_TTL_SECONDS: i64 = 15 * 60;
+/// Clock skew tolerated on `exp`/`nbf`.
+pub const DEFAULT_LEEWAY_SECONDS: i64 = 30;
+
+/// Issuer, audience, lifetimes and keys.
+///
+/// | variable / secret | default |
+/// |---|---|
+/// | `jwt_issuer` | `orderflow` |
+/// | `jwt_audience` | `orderflow-api` |
+/// | `access_token_ttl_seconds` | 900 |
+/// | `jwt_leeway_seconds` | 30 |
+/// | `jwt_signing_keys` (secret) | required: `kid:base64url-seed[,kid:seed...]` |
+#[derive(Clone)]
+pub struct TokenSettings {
+    /// `iss` of issued tokens, required on verified ones.
+    pub issuer: String,
+    /// `aud` of access tokens.
+    pub audience: String,
+    /// Access-token lifetime in seconds.
+    pub access_ttl: i64,
+    /// Tolerated clock skew in seconds.
+    pub leeway: i64,
+    /// The Ed25519 keys.
+    pub keys: Rc<SigningKeys>,
+}
+
+thread_local! {
+    /// Parsed keys by their secret text: deriving public keys costs a scalar multiplication
+    /// each, so an instance does it once (and again only if the secret changes).
+    static KEY_CACHE: RefCell<Option<(String, Rc<SigningKeys>)>> = const { RefCell::new(None) };
+}
+
+impl TokenSettings {
+    /// Reads the settings. A missing or malformed key secret is a deployment error: 500, logged.
+    pub async fn load(config: &dyn Config) -> Result<Self, Problem> {
+        let secret = config
+            .secret("jwt_signing_keys")
+            .await?
+            .ok_or_else(|| Problem::internal("secret jwt_signing_keys is not configured"))?;
+        let keys = cached_keys(secret.expose())?;
+        Ok(Self {
+            issuer: var_or(config, "jwt_issuer", "orderflow").await?,
+            audience: var_or(config, "jwt_audience", "orderflow-api").await?,
+            access_ttl: seconds(config, "access_token_ttl_seconds", DEFAULT_ACCESS_TTL_SECONDS).await?,
+            leeway: seconds(config, "jwt_leeway_seconds", DEFAULT_LEEWAY_SECONDS).await?,
+            keys,
+        })
+    }
+}
+
+fn cached_keys(secret: &str) -> Result<Rc<SigningKeys>, Problem> {
+    if let Some(keys) =
+        KEY_CACHE.with_borrow(|cache| cache.as_ref().filter(|(s, _)| s == secret).map(|(_, k)| k.clone()))
+    {
+        return Ok(keys);
+    }
+    let keys =
+        Rc::new(SigningKeys::parse(secret).map_err(|e| Problem::internal(format!("secret jwt_signing_keys: {e}")))?);
+    KEY_CACHE.set(Some((secret.to_owned(), keys.clone())));
+    Ok(keys)
+}
+
+/// A text variable with a default.
+pub async fn var_or(config: &dyn Config, name: &str, default: &str) -> Result<String, Problem> {
+    Ok(config.var(name).await?.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned()))
+}
+
+/// A positive number of seconds with a default; anything else is a deployment error.
+pub async fn seconds(config: &dyn Config, name: &str, default: i64) -> Result<i64, Problem> {
+    match config.var(name).await? {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .ok_or_else(|| Problem::internal(format!("{name}: `{text}` is not a positive number of seconds"))),
+    }
+}
