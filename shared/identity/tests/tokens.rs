@@ -2,10 +2,10 @@
 
 use std::rc::Rc;
 
-use auth::TokenSettings;
-use auth::crypto::{b64url, b64url_decode, hmac_sha256};
-use auth::keys::SigningKeys;
-use auth::tokens::{
+use identity::TokenSettings;
+use identity::crypto::{b64url, b64url_decode, hmac_sha256};
+use identity::keys::SigningKeys;
+use identity::tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, ChallengeClaims, MFA_CHALLENGE_TYPE, Registered, TokenError, challenge_audience,
     check_header, issue, parse, verify, verify_signature_and_time,
 };
