@@ -6,8 +6,8 @@ use std::time::Duration;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value;
 
-/// What a failed check reports.
-pub type Outcome = Result<(), libtest_mimic::Failed>;
+/// What a check reports: `Err` carries the failure message.
+pub type Outcome = Result<(), String>;
 
 /// A shared blocking client (no redirects, no proxies, short timeouts).
 pub fn client() -> &'static Client {
@@ -28,17 +28,17 @@ pub fn request(method: reqwest::Method, base: &str, path: &str) -> RequestBuilde
 }
 
 /// Sends a request, turning transport errors into failures.
-pub fn send(builder: RequestBuilder) -> Result<Response, libtest_mimic::Failed> {
-    builder.send().map_err(|e| format!("request failed: {e}").into())
+pub fn send(builder: RequestBuilder) -> Result<Response, String> {
+    builder.send().map_err(|e| format!("request failed: {e}"))
 }
 
 /// Fails with `message` unless `condition`.
-pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Outcome {
-    if condition { Ok(()) } else { Err(message().into()) }
+pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if condition { Ok(()) } else { Err(message()) }
 }
 
 /// Fails unless `actual == expected`.
-pub fn ensure_eq<T: PartialEq + std::fmt::Debug>(actual: T, expected: T, what: &str) -> Outcome {
+pub fn ensure_eq<T: PartialEq + std::fmt::Debug>(actual: T, expected: T, what: &str) -> Result<(), String> {
     ensure(actual == expected, || format!("{what}: expected {expected:?}, got {actual:?}"))
 }
 
@@ -51,7 +51,7 @@ pub fn header(response: &Response, name: &str) -> String {
 ///
 /// Every problem must carry `type`, `title`, `status`, `instance`, `code` and a `request_id`
 /// equal to the `X-Request-ID` response header.
-pub fn expect_problem(response: Response, status: u16, code: &str) -> Result<Value, libtest_mimic::Failed> {
+pub fn expect_problem(response: Response, status: u16, code: &str) -> Result<Value, String> {
     ensure_eq(response.status().as_u16(), status, "status")?;
     ensure_eq(header(&response, "content-type").as_str(), "application/problem+json", "content-type")?;
     let request_id = header(&response, "x-request-id");

@@ -14,7 +14,9 @@
 
 mod cases;
 mod client;
+mod fixtures;
 mod runtime;
+mod secrets;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct Target {
     pub base_url: String,
     /// An instance with a broken dependency (for readiness failures), if one was started.
     pub broken_base_url: Option<String>,
+    /// Shared accounts, created on first use.
+    pub fixtures: fixtures::Fixtures,
 }
 
 fn main() -> ExitCode {
@@ -39,8 +43,12 @@ fn main() -> ExitCode {
     let mut trials = Vec::new();
 
     if let Ok(base_url) = std::env::var("CONTRACT_BASE_URL") {
-        let target =
-            Target { runtime: "external", base_url, broken_base_url: std::env::var("CONTRACT_BROKEN_URL").ok() };
+        let target = Target {
+            runtime: "external",
+            base_url,
+            broken_base_url: std::env::var("CONTRACT_BROKEN_URL").ok(),
+            fixtures: Default::default(),
+        };
         trials.extend(cases::trials(Arc::new(target)));
     } else {
         for runtime in runtime::selected() {
@@ -55,6 +63,7 @@ fn main() -> ExitCode {
                             runtime: runtime.name(),
                             base_url: healthy.base_url.clone(),
                             broken_base_url: Some(broken.base_url.clone()),
+                            fixtures: Default::default(),
                         };
                         trials.extend(cases::trials(Arc::new(target)));
                         instances.push(healthy);

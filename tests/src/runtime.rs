@@ -131,9 +131,12 @@ fn start_wrangler(work: &Path, name: &str, migrate: bool) -> Result<Instance, St
     }
     let port = free_port()?;
     let inspector = free_port()?;
+    // `--var` wins over a developer's .dev.vars, so the suite always knows the keys in use.
+    let vars: String =
+        crate::secrets::variables().iter().map(|(name, value)| format!(" --var '{name}:{value}'")).collect();
     let command = format!(
         "exec scripts/wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} \
-         --persist-to '{}' --show-interactive-dev-session=false",
+         --persist-to '{}' --show-interactive-dev-session=false{vars}",
         state.display()
     );
     spawn_and_wait(name, &command, port, log_path)
@@ -162,8 +165,10 @@ fn write_broken_spin_manifest(work: &Path) -> Result<PathBuf, String> {
 fn start_spin(binary: &Path, work: &Path, name: &str, manifest: &Path) -> Result<Instance, String> {
     let port = free_port()?;
     let state = work.join(format!("{name}-state"));
+    let vars: String =
+        crate::secrets::variables().iter().map(|(name, value)| format!("SPIN_VARIABLE_{name}='{value}' ")).collect();
     let command = format!(
-        "exec '{}' up --from '{}' --listen 127.0.0.1:{port} --state-dir '{}'",
+        "{vars}exec '{}' up --from '{}' --listen 127.0.0.1:{port} --state-dir '{}'",
         binary.display(),
         manifest.display(),
         state.display()

@@ -7,7 +7,7 @@ use web::{App, Router};
 
 /// Every route the Worker serves.
 pub fn router() -> Router {
-    health::router()
+    health::router().merge(auth::router())
 }
 
 thread_local! {
@@ -28,5 +28,6 @@ mod tests {
         let templates: Vec<_> = super::router().templates().collect();
         assert!(templates.contains(&"/health"));
         assert!(templates.contains(&"/ready"));
+        assert!(templates.contains(&"/v1/auth/token"));
     }
 }

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use ed25519_dalek::{Signer, SigningKey};
 use identity::TokenSettings;
 use identity::crypto::{b64url, b64url_decode, hmac_sha256};
 use identity::keys::SigningKeys;
@@ -9,7 +10,6 @@ use identity::tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, ChallengeClaims, MFA_CHALLENGE_TYPE, Registered, TokenError, challenge_audience,
     check_header, issue, parse, verify, verify_signature_and_time,
 };
-use ed25519_dalek::{Signer, SigningKey};
 use jwt_compact::alg::{Hs256, Hs256Key};
 use serde_json::{Value, json};
 

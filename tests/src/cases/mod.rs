@@ -1,5 +1,6 @@
 //! The contract, one module per concern. Each case is a function of the [`Target`].
 
+mod auth;
 mod cors;
 mod errors;
 mod headers;
@@ -17,12 +18,12 @@ type Case = (&'static str, fn(&Target) -> Outcome);
 
 /// Every case, as trials named `<runtime>::<module>::<case>`.
 pub fn trials(target: Arc<Target>) -> Vec<Trial> {
-    [health::CASES, errors::CASES, headers::CASES, cors::CASES]
+    [health::CASES, errors::CASES, headers::CASES, cors::CASES, auth::CASES]
         .into_iter()
         .flatten()
         .map(|&(name, case)| {
             let target = Arc::clone(&target);
-            Trial::test(format!("{}::{name}", target.runtime), move || case(&target))
+            Trial::test(format!("{}::{name}", target.runtime), move || case(&target).map_err(Into::into))
         })
         .collect()
 }

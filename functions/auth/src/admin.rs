@@ -1,0 +1,121 @@
+//! User administration: listing users and changing roles.
+
+use http::StatusCode;
+use identity::permissions::format_list;
+use identity::{Permission, Role, authenticate};
+use serde::{Deserialize, Serialize};
+use web::ports::sql::Statement;
+use web::{Json, Problem, Request};
+
+use crate::accounts::{USER_COLUMNS, User};
+
+/// Largest page.
+const MAX_LIMIT: u32 = 100;
+const DEFAULT_LIMIT: u32 = 20;
+
+/// `GET /v1/admin/users` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of users, oldest first.
+#[derive(Debug, Serialize)]
+pub struct UserPage {
+    /// The users.
+    pub items: Vec<User>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/admin/users` (needs `users:read`), keyset-paginated on `(created_at, id)`.
+pub async fn list_users(request: Request) -> Result<Json<UserPage>, Problem> {
+    authenticate(&request).await?.require(Permission::UsersRead)?;
+    let query: ListQuery = request.query()?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Problem::bad_request("invalid_query", "`limit` must be between 1 and 100."));
+    }
+    let (after_created, after_id) = match &query.cursor {
+        Some(cursor) => {
+            parse_cursor(cursor).ok_or_else(|| Problem::bad_request("invalid_query", "`cursor` is malformed."))?
+        }
+        None => (i64::MIN + 1, String::new()),
+    };
+    let rows = request
+        .platform()
+        .sql
+        .query(
+            &Statement::new(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE (created_at, id) > (?1, ?2) ORDER BY created_at, id LIMIT ?3"
+            ))
+            .bind(after_created.max(-(1 << 53) + 1))
+            .bind(after_id)
+            .bind(limit + 1),
+        )
+        .await?;
+    let mut items = rows.iter().map(User::from_row).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|u| format!("{}_{}", u.created_at, u.id))
+    } else {
+        None
+    };
+    Ok(Json(UserPage { items, next_cursor }))
+}
+
+fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (created, id) = cursor.split_once('_')?;
+    Some((created.parse().ok()?, id.to_owned()))
+}
+
+/// `PUT /v1/admin/users/{id}/roles` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesBody {
+    /// The complete new set of roles.
+    pub roles: Vec<String>,
+}
+
+/// `PUT /v1/admin/users/{id}/roles` (needs `users:manage`): replaces a user's roles. Admins
+/// cannot remove their own admin role (the last admin could lock everyone out).
+pub async fn set_roles(request: Request) -> Result<Json<User>, Problem> {
+    let principal = authenticate(&request).await?;
+    principal.require(Permission::UsersManage)?;
+    let user_id = request.param("id")?.to_owned();
+    let body: RolesBody = request.json()?;
+    let mut roles = body
+        .roles
+        .iter()
+        .map(|name| name.parse::<Role>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Problem::unprocessable("invalid_role", format!("{e}; roles are customer, staff, admin.")))?;
+    roles.sort_unstable();
+    roles.dedup();
+    if roles.is_empty() {
+        return Err(Problem::unprocessable("invalid_role", "A user needs at least one role."));
+    }
+    if user_id == principal.user_id && !roles.contains(&Role::Admin) {
+        return Err(Problem::new(StatusCode::CONFLICT, "cannot_demote_self", "Cannot remove your own admin role")
+            .with_detail("Ask another admin to change your roles."));
+    }
+    let platform = request.platform();
+    let row = platform
+        .sql
+        .query_optional(
+            &Statement::new(format!(
+                "UPDATE users SET roles = ?2, updated_at = ?3 WHERE id = ?1 RETURNING {USER_COLUMNS}"
+            ))
+            .bind(user_id.as_str())
+            .bind(format_list(&roles))
+            .bind(platform.clock.now_millis()),
+        )
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    Ok(Json(User::from_row(&row)?))
+}

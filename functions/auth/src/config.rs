@@ -1,0 +1,58 @@
+//! The auth function's settings, on top of the shared token settings.
+
+use identity::TokenSettings;
+use identity::crypto::{b64url_decode, hmac_sha256};
+use identity::settings::{seconds, var_or};
+use web::Problem;
+use web::ports::Config;
+
+/// Settings of the auth function.
+///
+/// | variable / secret | default |
+/// |---|---|
+/// | `refresh_token_ttl_seconds` | 2592000 (30 days) |
+/// | `refresh_reuse_grace_seconds` | 10 |
+/// | `mfa_challenge_ttl_seconds` | 300 |
+/// | `bootstrap_admin_email` | none: the first account with this email becomes admin, once |
+/// | `auth_secret` (secret) | required: ≥ 32 random bytes, base64url |
+pub struct AuthConfig {
+    /// Issuer, audience, access lifetime, keys.
+    pub tokens: TokenSettings,
+    /// Refresh-token lifetime in milliseconds.
+    pub refresh_ttl_ms: i64,
+    /// How long after rotation a parent refresh token still yields its successor (ms).
+    pub refresh_grace_ms: i64,
+    /// MFA challenge lifetime in seconds.
+    pub mfa_challenge_ttl: i64,
+    /// Email that becomes the first admin.
+    pub bootstrap_admin_email: Option<String>,
+    master_secret: Vec<u8>,
+}
+
+impl AuthConfig {
+    /// Loads and validates the settings.
+    pub async fn load(config: &dyn Config) -> Result<Self, Problem> {
+        let secret = config
+            .secret("auth_secret")
+            .await?
+            .ok_or_else(|| Problem::internal("secret auth_secret is not configured"))?;
+        let master_secret = b64url_decode(secret.expose().trim())
+            .filter(|bytes| bytes.len() >= 32)
+            .ok_or_else(|| Problem::internal("secret auth_secret must be at least 32 bytes in base64url"))?;
+        let bootstrap = var_or(config, "bootstrap_admin_email", "").await?;
+        Ok(Self {
+            tokens: TokenSettings::load(config).await?,
+            refresh_ttl_ms: seconds(config, "refresh_token_ttl_seconds", 30 * 24 * 3600).await? * 1000,
+            refresh_grace_ms: seconds(config, "refresh_reuse_grace_seconds", 10).await? * 1000,
+            mfa_challenge_ttl: seconds(config, "mfa_challenge_ttl_seconds", 300).await?,
+            bootstrap_admin_email: Some(bootstrap.trim().to_ascii_lowercase()).filter(|e| !e.is_empty()),
+            master_secret,
+        })
+    }
+
+    /// A 32-byte key for one purpose, derived from `auth_secret` (HMAC-SHA256 with a label), so
+    /// one secret serves several uses without any two sharing a key.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        hmac_sha256(&self.master_secret, purpose.as_bytes())
+    }
+}

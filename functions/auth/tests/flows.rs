@@ -1,0 +1,327 @@
+//! Whole auth flows through the native adapters.
+
+mod common;
+
+use auth::totp::{code_for_step, step_at};
+use common::{ADMIN_EMAIL, Harness, PASSWORD, base32_decode};
+use serde_json::{Value, json};
+use web::ports::Clock;
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn registration_validates_and_refuses_duplicates_and_self_assigned_roles() {
+    let h = Harness::new().await;
+    let user = h.register("  Alice@Example.com ").await;
+    assert_eq!(user["email"], "alice@example.com");
+    assert_eq!(user["roles"], json!(["customer"]));
+
+    let cases = [
+        (json!({"email": "ALICE@example.com", "password": PASSWORD}), 409, "email_taken"),
+        (json!({"email": "bob@example.com", "password": PASSWORD, "roles": ["admin"]}), 422, "invalid_body"),
+        (json!({"email": "bob@example.com", "password": "password1234"}), 422, "weak_password"),
+        (json!({"email": "bob@example.com", "password": "short"}), 422, "weak_password"),
+        (json!({"email": "not-an-email", "password": PASSWORD}), 422, "invalid_email"),
+        (json!({"email": "bob@example.com"}), 422, "invalid_body"),
+    ];
+    for (body, status, expected) in cases {
+        let (got, problem) = h.json("POST", "/v1/auth/register", None, body.clone()).await;
+        assert_eq!((got, code(&problem)), (status, expected), "{body}");
+    }
+    let (status, _, _) = h.call("POST", "/v1/auth/register", &[("content-type", "text/plain")], b"{}").await;
+    assert_eq!(status, 415);
+    let (status, problem, _) =
+        h.call("POST", "/v1/auth/register", &[("content-type", "application/json")], b"{\"email\":").await;
+    assert_eq!((status, code(&problem)), (400, "malformed_json"));
+}
+
+#[tokio::test]
+async fn password_grant_issues_tokens_that_authenticate() {
+    let h = Harness::new().await;
+    h.register("carol@example.com").await;
+    let tokens = h.login("CAROL@example.com").await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 900);
+    let (status, me) = h.get("/v1/users/me", tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["email"], "carol@example.com");
+
+    let (status, problem) =
+        h.form("/v1/auth/token", "grant_type=password&username=carol@example.com&password=wrong-password!!").await;
+    assert_eq!((status, code(&problem), problem["error"].as_str()), (400, "invalid_grant", Some("invalid_grant")));
+    let (status, problem) =
+        h.form("/v1/auth/token", &format!("grant_type=password&username=nobody@example.com&password={PASSWORD}")).await;
+    assert_eq!((status, code(&problem)), (400, "invalid_grant"), "unknown users get the same answer");
+    let (status, problem) = h.form("/v1/auth/token", "grant_type=client_credentials").await;
+    assert_eq!((status, code(&problem)), (400, "unsupported_grant_type"));
+    let (status, _) = h.json("POST", "/v1/auth/token", None, json!({"grant_type": "password"})).await;
+    assert_eq!(status, 415, "the token endpoint is form-encoded");
+    let (status, problem) = h.get("/v1/users/me", "not-a-token").await;
+    assert_eq!((status, code(&problem)), (401, "invalid_token"));
+    let (status, problem, response) = h.call("GET", "/v1/users/me", &[], b"").await;
+    assert_eq!((status, code(&problem)), (401, "unauthenticated"));
+    assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+}
+
+#[tokio::test]
+async fn refresh_rotates_with_a_grace_window_and_reuse_revokes_the_family() {
+    let h = Harness::new().await;
+    h.register("dave@example.com").await;
+    let first = h.login("dave@example.com").await;
+    let parent = first["refresh_token"].as_str().unwrap();
+
+    let (status, second) = h.refresh(parent).await;
+    assert_eq!(status, 200, "{second}");
+    let successor = second["refresh_token"].as_str().unwrap();
+    assert_ne!(successor, parent);
+
+    // A retry inside the grace window gets the same successor, not a second one.
+    h.platform.clock.advance(5_000);
+    let (status, retry) = h.refresh(parent).await;
+    assert_eq!(status, 200);
+    assert_eq!(retry["refresh_token"], second["refresh_token"]);
+
+    // Past the grace window, reuse of the parent is theft: the family is revoked.
+    h.platform.clock.advance(6_000);
+    let (status, problem) = h.refresh(parent).await;
+    assert_eq!((status, code(&problem)), (400, "invalid_grant"));
+    let (status, _) = h.refresh(successor).await;
+    assert_eq!(status, 400, "the successor dies with its family");
+    let (status, _) = h.get("/v1/users/me", second["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401, "access tokens of a revoked session are refused");
+    let events = h.platform.log.lines().into_iter().filter(|l| l.contains("refresh_token_reuse")).count();
+    assert_eq!(events, 1, "one security event");
+    assert!(!h.platform.log.lines().join("\n").contains(parent), "tokens are never logged");
+}
+
+#[tokio::test]
+async fn a_rotated_chain_keeps_working_and_expired_tokens_do_not() {
+    let h = Harness::new().await;
+    h.register("erin@example.com").await;
+    let mut refresh = h.login("erin@example.com").await["refresh_token"].as_str().unwrap().to_owned();
+    for _ in 0..3 {
+        h.platform.clock.advance(60_000);
+        let (status, next) = h.refresh(&refresh).await;
+        assert_eq!(status, 200);
+        refresh = next["refresh_token"].as_str().unwrap().to_owned();
+    }
+    h.platform.clock.advance(31 * 24 * 3600 * 1000);
+    assert_eq!(h.refresh(&refresh).await.0, 400, "refresh tokens expire");
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session_and_logout_all_every_session() {
+    let h = Harness::new().await;
+    h.register("fay@example.com").await;
+    let a = h.login("fay@example.com").await;
+    let b = h.login("fay@example.com").await;
+    let c = h.login("fay@example.com").await;
+    let token = |t: &Value| t["access_token"].as_str().unwrap().to_owned();
+
+    let (status, _) = h.json("POST", "/v1/auth/logout", Some(&token(&a)), json!({})).await;
+    assert_eq!(status, 204);
+    assert_eq!(h.get("/v1/users/me", &token(&a)).await.0, 401);
+    assert_eq!(h.refresh(a["refresh_token"].as_str().unwrap()).await.0, 400);
+    assert_eq!(h.get("/v1/users/me", &token(&b)).await.0, 200, "other sessions live on");
+
+    let (status, _) = h.json("POST", "/v1/auth/logout-all", Some(&token(&b)), json!({})).await;
+    assert_eq!(status, 204);
+    assert_eq!(h.get("/v1/users/me", &token(&b)).await.0, 401);
+    assert_eq!(h.get("/v1/users/me", &token(&c)).await.0, 401);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_account_and_client() {
+    let h = Harness::new().await;
+    h.register("gus@example.com").await;
+    let wrong = "grant_type=password&username=gus@example.com&password=wrong-password!!";
+    for _ in 0..5 {
+        assert_eq!(h.form("/v1/auth/token", wrong).await.0, 400);
+    }
+    let right = format!("grant_type=password&username=gus@example.com&password={PASSWORD}");
+    let (status, json, response) = h
+        .call("POST", "/v1/auth/token", &[("content-type", "application/x-www-form-urlencoded")], right.as_bytes())
+        .await;
+    assert_eq!((status, code(&json)), (429, "too_many_attempts"), "locked, even with the right password");
+    assert_eq!(response.headers()["retry-after"], "1");
+    h.platform.clock.advance(1_000);
+    assert_eq!(h.form("/v1/auth/token", &right).await.0, 200, "the lock expires");
+}
+
+#[tokio::test]
+async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
+    let h = Harness::new().await;
+    let access = h.user("hal@example.com").await;
+    let (status, enrolment) = h.json("POST", "/v1/auth/mfa/totp/enroll", Some(&access), json!({})).await;
+    assert_eq!(status, 200);
+    assert!(
+        enrolment["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/OrderFlow:hal%40example.com?secret=")
+    );
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap());
+    let now = || h.platform.clock.now_seconds();
+
+    let (status, problem) = h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), json!({"code": "000000"})).await;
+    assert_eq!((status, code(&problem)), (400, "invalid_mfa_code"));
+    let confirm_code = code_for_step(&secret, step_at(now()));
+    let (status, confirmed) =
+        h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), json!({"code": confirm_code})).await;
+    assert_eq!(status, 200, "{confirmed}");
+    let backup_codes: Vec<String> =
+        confirmed["backup_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert_eq!(backup_codes.len(), 10);
+
+    // Password alone now yields a challenge, not tokens.
+    let sign_in = format!("grant_type=password&username=hal@example.com&password={PASSWORD}");
+    let (status, challenge) = h.form("/v1/auth/token", &sign_in).await;
+    assert_eq!((status, code(&challenge)), (403, "mfa_required"));
+    let mfa_token = challenge["mfa_token"].as_str().unwrap().to_owned();
+    assert!(challenge.get("access_token").is_none());
+    let (status, _) = h.get("/v1/users/me", &mfa_token).await;
+    assert_eq!(status, 401, "a challenge token is not an access token");
+
+    // The code used to confirm is spent; the next step's code works once.
+    let (status, _) =
+        h.json("POST", "/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": confirm_code})).await;
+    assert_eq!(status, 400, "a code cannot be reused within its step");
+    h.platform.clock.advance(30_000);
+    let fresh = code_for_step(&secret, step_at(now()));
+    let (status, tokens) =
+        h.json("POST", "/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": fresh})).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens["access_token"].is_string() && tokens["refresh_token"].is_string());
+    let (status, _) = h.json("POST", "/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "code": fresh})).await;
+    assert_eq!(status, 400, "replay of the same code is refused");
+
+    // Backup codes work once each, in any case/spacing.
+    let backup = backup_codes[0].to_lowercase().replace('-', " ");
+    let (status, _) =
+        h.json("POST", "/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "backup_code": backup})).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        h.json("POST", "/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "backup_code": backup})).await;
+    assert_eq!(status, 400);
+
+    // Disabling needs proof; afterwards the password signs in directly.
+    let (status, _) =
+        h.json("POST", "/v1/auth/mfa/totp/disable", Some(&access), json!({"password": "wrong wrong wrong"})).await;
+    assert_eq!(status, 400);
+    let (status, _) = h.json("POST", "/v1/auth/mfa/totp/disable", Some(&access), json!({"password": PASSWORD})).await;
+    assert_eq!(status, 204);
+    assert_eq!(h.form("/v1/auth/token", &sign_in).await.0, 200);
+}
+
+#[tokio::test]
+async fn rbac_admin_endpoints_per_role() {
+    let h = Harness::new().await;
+    let admin = h.user(ADMIN_EMAIL).await;
+    let customer = h.user("ivy@example.com").await;
+    let staff_user = h.register("jon@example.com").await;
+    let staff_id = staff_user["id"].as_str().unwrap();
+
+    // Customers may not list users or change roles.
+    assert_eq!(h.get("/v1/admin/users", &customer).await.0, 403);
+    let roles_uri = format!("/v1/admin/users/{staff_id}/roles");
+    let (status, problem) = h.json("PUT", &roles_uri, Some(&customer), json!({"roles": ["admin"]})).await;
+    assert_eq!((status, code(&problem)), (403, "forbidden"));
+
+    // The admin promotes jon to staff.
+    let (status, updated) = h.json("PUT", &roles_uri, Some(&admin), json!({"roles": ["staff", "customer"]})).await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["roles"], json!(["customer", "staff"]));
+    let staff = h.login("jon@example.com").await["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(h.get("/v1/admin/users", &staff).await.0, 403, "staff cannot administer users");
+
+    let (status, page) = h.get("/v1/admin/users?limit=2", &admin).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (status, rest) = h.get(&format!("/v1/admin/users?limit=2&cursor={cursor}"), &admin).await;
+    assert_eq!(status, 200);
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert!(rest.get("next_cursor").is_none());
+    assert_eq!(h.get("/v1/admin/users?limit=500", &admin).await.0, 400);
+    assert_eq!(h.get("/v1/admin/users?sort=email", &admin).await.0, 400, "unknown parameters are refused");
+
+    let (status, problem) = h.json("PUT", &roles_uri, Some(&admin), json!({"roles": ["root"]})).await;
+    assert_eq!((status, code(&problem)), (422, "invalid_role"));
+    let (status, _) = h.json("PUT", "/v1/admin/users/nope/roles", Some(&admin), json!({"roles": ["staff"]})).await;
+    assert_eq!(status, 404);
+    let admin_id = h.get("/v1/users/me", &admin).await.1["id"].as_str().unwrap().to_owned();
+    let (status, problem) =
+        h.json("PUT", &format!("/v1/admin/users/{admin_id}/roles"), Some(&admin), json!({"roles": ["customer"]})).await;
+    assert_eq!((status, code(&problem)), (409, "cannot_demote_self"));
+
+    // A second registration with the bootstrap email is impossible, and a later admin-less
+    // state is not re-bootstrapped by other emails.
+    assert_eq!(
+        h.json("POST", "/v1/auth/register", None, json!({"email": ADMIN_EMAIL, "password": PASSWORD})).await.0,
+        409
+    );
+}
+
+#[tokio::test]
+async fn api_keys_carry_scopes_within_the_creators_permissions_and_can_be_revoked() {
+    let h = Harness::new().await;
+    let access = h.user("kim@example.com").await;
+    let (status, problem) =
+        h.json("POST", "/v1/api-keys", Some(&access), json!({"name": "ci", "scopes": ["users:read"]})).await;
+    assert_eq!((status, code(&problem)), (422, "scope_not_allowed"));
+    let (status, created) = h
+        .json(
+            "POST",
+            "/v1/api-keys",
+            Some(&access),
+            json!({"name": "ci", "scopes": ["orders:read", "products:read"], "expires_in_days": 30}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let key = created["api_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("ofk_"));
+
+    // Usable in either header; a key cannot mint keys.
+    let (status, me, _) = h.call("GET", "/v1/users/me", &[("x-api-key", &key)], b"").await;
+    assert_eq!((status, me["email"].as_str()), (200, Some("kim@example.com")));
+    assert_eq!(h.get("/v1/users/me", &key).await.0, 200);
+    assert_eq!(h.get("/v1/api-keys", &key).await.0, 403, "the key lacks api_keys:manage");
+
+    let (status, listed) = h.get("/v1/api-keys", &access).await;
+    assert_eq!(status, 200);
+    assert!(listed.to_string().find(&key[17..]).is_none(), "the secret is never listed");
+    let id = listed[0]["id"].as_str().unwrap();
+    assert!(listed[0]["last_used_at"].is_i64());
+
+    let other = h.user("lee@example.com").await;
+    let (status, _, _) =
+        h.call("DELETE", &format!("/v1/api-keys/{id}"), &[("authorization", &format!("Bearer {other}"))], b"").await;
+    assert_eq!(status, 404, "someone else's key is not found");
+    let (status, _, _) =
+        h.call("DELETE", &format!("/v1/api-keys/{id}"), &[("authorization", &format!("Bearer {access}"))], b"").await;
+    assert_eq!(status, 204);
+    assert_eq!(h.get("/v1/users/me", &key).await.0, 401);
+    let tampered = format!("{}x", &key[..key.len() - 1]);
+    assert_eq!(h.get("/v1/users/me", &tampered).await.0, 401);
+}
+
+#[tokio::test]
+async fn jwks_publishes_the_public_key() {
+    let h = Harness::new().await;
+    let (status, jwks, response) = h.call("GET", "/.well-known/jwks.json", &[], b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(jwks["keys"][0]["kid"], "k1");
+    assert_eq!(jwks["keys"][0]["x"], "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+    assert!(jwks["keys"][0].get("d").is_none());
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+}
+
+#[tokio::test]
+async fn missing_secrets_are_a_logged_500_not_a_crash() {
+    let h = Harness::new().await;
+    h.platform.config.set_secret("auth_secret", "too-short");
+    let (status, problem) =
+        h.json("POST", "/v1/auth/register", None, json!({"email": "m@example.com", "password": PASSWORD})).await;
+    assert_eq!((status, code(&problem)), (500, "internal_error"));
+    assert!(!problem.to_string().contains("auth_secret"));
+    assert!(h.platform.log.lines().join("\n").contains("auth_secret"));
+}
