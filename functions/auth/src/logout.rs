@@ -32,7 +32,5 @@ fn session_required() -> Problem {
 
 /// An empty 204.
 pub fn no_content() -> Response {
-    let mut response = Response::default();
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
+    web::empty_response(StatusCode::NO_CONTENT)
 }

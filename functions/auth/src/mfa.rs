@@ -180,7 +180,7 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
             Statement::new("DELETE FROM mfa_backup_codes WHERE user_id = ?1").bind(principal.user_id.as_str()),
         ])
         .await?;
-    Ok(http::Response::builder().status(StatusCode::NO_CONTENT).body(Default::default()).unwrap_or_default())
+    Ok(web::empty_response(StatusCode::NO_CONTENT))
 }
 
 /// The 403 a password sign-in gets when MFA is on, carrying the challenge token.

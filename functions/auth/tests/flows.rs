@@ -1,19 +1,15 @@
 //! Whole auth flows through the native adapters.
 
-mod common;
-
 use auth::totp::{code_for_step, step_at};
-use common::{ADMIN_EMAIL, Harness, PASSWORD, base32_decode};
 use serde_json::{Value, json};
+use testkit::{ADMIN_EMAIL, Harness, PASSWORD, base32_decode};
 use web::ports::Clock;
 
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or_default()
-}
+use testkit::code;
 
 #[tokio::test]
 async fn registration_validates_and_refuses_duplicates_and_self_assigned_roles() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     let user = h.register("  Alice@Example.com ").await;
     assert_eq!(user["email"], "alice@example.com");
     assert_eq!(user["roles"], json!(["customer"]));
@@ -39,7 +35,7 @@ async fn registration_validates_and_refuses_duplicates_and_self_assigned_roles()
 
 #[tokio::test]
 async fn password_grant_issues_tokens_that_authenticate() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     h.register("carol@example.com").await;
     let tokens = h.login("CAROL@example.com").await;
     assert_eq!(tokens["token_type"], "Bearer");
@@ -67,7 +63,7 @@ async fn password_grant_issues_tokens_that_authenticate() {
 
 #[tokio::test]
 async fn refresh_rotates_with_a_grace_window_and_reuse_revokes_the_family() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     h.register("dave@example.com").await;
     let first = h.login("dave@example.com").await;
     let parent = first["refresh_token"].as_str().unwrap();
@@ -98,7 +94,7 @@ async fn refresh_rotates_with_a_grace_window_and_reuse_revokes_the_family() {
 
 #[tokio::test]
 async fn a_rotated_chain_keeps_working_and_expired_tokens_do_not() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     h.register("erin@example.com").await;
     let mut refresh = h.login("erin@example.com").await["refresh_token"].as_str().unwrap().to_owned();
     for _ in 0..3 {
@@ -113,7 +109,7 @@ async fn a_rotated_chain_keeps_working_and_expired_tokens_do_not() {
 
 #[tokio::test]
 async fn logout_revokes_the_session_and_logout_all_every_session() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     h.register("fay@example.com").await;
     let a = h.login("fay@example.com").await;
     let b = h.login("fay@example.com").await;
@@ -134,7 +130,7 @@ async fn logout_revokes_the_session_and_logout_all_every_session() {
 
 #[tokio::test]
 async fn failed_sign_ins_are_throttled_per_account_and_client() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     h.register("gus@example.com").await;
     let wrong = "grant_type=password&username=gus@example.com&password=wrong-password!!";
     for _ in 0..5 {
@@ -152,7 +148,7 @@ async fn failed_sign_ins_are_throttled_per_account_and_client() {
 
 #[tokio::test]
 async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     let access = h.user("hal@example.com").await;
     let (status, enrolment) = h.json("POST", "/v1/auth/mfa/totp/enroll", Some(&access), json!({})).await;
     assert_eq!(status, 200);
@@ -214,7 +210,7 @@ async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
 
 #[tokio::test]
 async fn rbac_admin_endpoints_per_role() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     let admin = h.user(ADMIN_EMAIL).await;
     let customer = h.user("ivy@example.com").await;
     let staff_user = h.register("jon@example.com").await;
@@ -263,7 +259,7 @@ async fn rbac_admin_endpoints_per_role() {
 
 #[tokio::test]
 async fn api_keys_carry_scopes_within_the_creators_permissions_and_can_be_revoked() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     let access = h.user("kim@example.com").await;
     let (status, problem) =
         h.json("POST", "/v1/api-keys", Some(&access), json!({"name": "ci", "scopes": ["users:read"]})).await;
@@ -306,7 +302,7 @@ async fn api_keys_carry_scopes_within_the_creators_permissions_and_can_be_revoke
 
 #[tokio::test]
 async fn jwks_publishes_the_public_key() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     let (status, jwks, response) = h.call("GET", "/.well-known/jwks.json", &[], b"").await;
     assert_eq!(status, 200);
     assert_eq!(jwks["keys"][0]["kid"], "k1");
@@ -317,7 +313,7 @@ async fn jwks_publishes_the_public_key() {
 
 #[tokio::test]
 async fn missing_secrets_are_a_logged_500_not_a_crash() {
-    let h = Harness::new().await;
+    let h = Harness::auth_only().await;
     h.platform.config.set_secret("auth_secret", "too-short");
     let (status, problem) =
         h.json("POST", "/v1/auth/register", None, json!({"email": "m@example.com", "password": PASSWORD})).await;

@@ -31,6 +31,15 @@ pub async fn authenticate(request: &Request) -> Result<Principal, Problem> {
     }
 }
 
+/// The caller if they sent a credential (which must then be valid), `None` if they sent none.
+/// For endpoints that serve everyone but show more to some.
+pub async fn authenticate_optional(request: &Request) -> Result<Option<Principal>, Problem> {
+    if request.header(http::header::AUTHORIZATION).is_none() && request.header("x-api-key").is_none() {
+        return Ok(None);
+    }
+    authenticate(request).await.map(Some)
+}
+
 fn presented(request: &Request) -> Result<Presented<'_>, Problem> {
     let bearer = match request.header(http::header::AUTHORIZATION) {
         Some(value) => {

@@ -60,6 +60,9 @@ impl App {
             *response.body_mut() = Bytes::new();
         }
         let headers = response.headers_mut();
+        if let (Some(policy), Some(_)) = (&settings.deprecation, route) {
+            policy.apply(&self.router, &path, headers);
+        }
         settings.cors.apply(origin.as_deref(), headers);
         security_headers::apply(headers);
         if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -25,7 +25,7 @@ pub use body::{BodyError, IncomingBody, append_within_limit};
 pub use handler::Handler;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
 pub use request::{ClientIp, Request};
-pub use response::{IntoResponse, Json, Response, json_response};
+pub use response::{IntoResponse, Json, Response, empty_response, json_response};
 pub use router::{MethodRouter, Router, delete, get, patch, post, put};
 pub use settings::HttpSettings;
 

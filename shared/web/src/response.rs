@@ -23,9 +23,7 @@ impl IntoResponse for Response {
 
 impl IntoResponse for StatusCode {
     fn into_response(self) -> Result<Response, Problem> {
-        let mut response = Response::new(Bytes::new());
-        *response.status_mut() = self;
-        Ok(response)
+        Ok(empty_response(self))
     }
 }
 
@@ -55,6 +53,13 @@ impl<T: Serialize> IntoResponse for (StatusCode, Json<T>) {
     fn into_response(self) -> Result<Response, Problem> {
         json_response(self.0, &self.1.0)
     }
+}
+
+/// A response with `status` and no body (204, 304, …).
+pub fn empty_response(status: StatusCode) -> Response {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = status;
+    response
 }
 
 /// Serialises `value` as an `application/json` response with `status`.

@@ -3,6 +3,7 @@
 use ports::{Config, PortError};
 
 use crate::middleware::cors::CorsPolicy;
+use crate::middleware::deprecation::DeprecationPolicy;
 
 /// Default cap on request bodies: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -14,17 +15,22 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `cors_allowed_origins` | comma-separated exact origins, or `*` | none (no CORS) |
 /// | `cors_allow_credentials` | `true` to allow cookies/auth on cross-origin calls | `false` |
 /// | `max_body_bytes` | largest accepted request body | 1048576 |
+/// | `api_deprecation` | `@<unix seconds>`: the old version is deprecated (RFC 9745) | none |
+/// | `api_sunset` | HTTP-date when it will stop working (RFC 8594) | none |
+/// | `deprecated_api_prefix` / `successor_api_prefix` | the two versions' path prefixes | `/v1/`, `/v2/` |
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSettings {
     /// Cross-origin policy.
     pub cors: CorsPolicy,
     /// Largest accepted request body in bytes (413 above).
     pub max_body_bytes: usize,
+    /// Headers announcing the old API version's retirement, if configured.
+    pub deprecation: Option<DeprecationPolicy>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { cors: CorsPolicy::default(), max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        Self { cors: CorsPolicy::default(), max_body_bytes: DEFAULT_MAX_BODY_BYTES, deprecation: None }
     }
 }
 
@@ -41,7 +47,16 @@ impl HttpSettings {
                 .parse()
                 .map_err(|_| PortError::invalid_input(format!("max_body_bytes: `{text}` is not a byte count")))?,
         };
-        Ok(Self { cors: CorsPolicy::parse(&origins, credentials.unwrap_or(false))?, max_body_bytes })
+        let deprecation = match config.var("api_deprecation").await?.filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(date) => Some(DeprecationPolicy::new(
+                config.var("deprecated_api_prefix").await?.unwrap_or_else(|| "/v1/".into()),
+                config.var("successor_api_prefix").await?.unwrap_or_else(|| "/v2/".into()),
+                date.trim().to_owned(),
+                config.var("api_sunset").await?.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+            )?),
+        };
+        Ok(Self { cors: CorsPolicy::parse(&origins, credentials.unwrap_or(false))?, max_body_bytes, deprecation })
     }
 }
 

@@ -2,5 +2,6 @@
 
 pub(crate) mod access_log;
 pub(crate) mod cors;
+pub mod deprecation;
 pub(crate) mod request_id;
 pub(crate) mod security_headers;

@@ -1,0 +1,155 @@
+//! The product model and its v1/v2 representations.
+
+use rest::money::{Amount, currency};
+use rest::versions::{ApiVersion, rfc3339};
+use serde::Serialize;
+use web::Problem;
+use web::ports::sql::Row;
+
+/// Columns [`Product::from_row`] reads.
+pub const COLUMNS: &str =
+    "id, sku, name, description, price_minor, currency, stock, active, created_at, updated_at, version";
+
+/// A product as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// Id (UUID).
+    pub id: String,
+    /// Stock-keeping unit, unique.
+    pub sku: String,
+    /// Display name.
+    pub name: String,
+    /// Longer text.
+    pub description: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Units in stock.
+    pub stock: i64,
+    /// Orderable; inactive products are soft-deleted.
+    pub active: bool,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+    /// Version (ETag).
+    pub version: i64,
+}
+
+impl Product {
+    /// Reads a row selected with [`COLUMNS`].
+    pub fn from_row(row: &Row) -> Result<Self, Problem> {
+        Ok(Self {
+            id: row.get("id")?,
+            sku: row.get("sku")?,
+            name: row.get("name")?,
+            description: row.get("description")?,
+            price_minor: row.get("price_minor")?,
+            currency: row.get("currency")?,
+            stock: row.get("stock")?,
+            active: row.get("active")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            version: row.get("version")?,
+        })
+    }
+
+    /// The representation for `version`.
+    pub fn render(&self, version: ApiVersion) -> Representation {
+        match version {
+            ApiVersion::V1 => Representation::V1(ProductV1 {
+                id: self.id.clone(),
+                sku: self.sku.clone(),
+                name: self.name.clone(),
+                description: self.description.clone(),
+                price_minor: self.price_minor,
+                currency: self.currency.clone(),
+                stock: self.stock,
+                active: self.active,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+            }),
+            ApiVersion::V2 => Representation::V2(ProductV2 {
+                id: self.id.clone(),
+                sku: self.sku.clone(),
+                name: self.name.clone(),
+                description: self.description.clone(),
+                price: currency(&self.currency).map_or_else(
+                    || Amount { amount: self.price_minor.to_string(), currency: self.currency.clone() },
+                    |c| Amount::new(self.price_minor, c),
+                ),
+                stock: self.stock,
+                active: self.active,
+                created_at: rfc3339(self.created_at),
+                updated_at: rfc3339(self.updated_at),
+            }),
+        }
+    }
+
+    /// A summary for audit rows.
+    pub fn audit_summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "sku": self.sku, "name": self.name, "price_minor": self.price_minor, "currency": self.currency,
+            "stock": self.stock, "active": self.active, "version": self.version,
+        })
+    }
+}
+
+/// A product in either version.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Representation {
+    /// v1.
+    V1(ProductV1),
+    /// v2.
+    V2(ProductV2),
+}
+
+/// v1: price in minor units, times in Unix ms.
+#[derive(Debug, Serialize)]
+pub struct ProductV1 {
+    /// Id.
+    pub id: String,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Units in stock.
+    pub stock: i64,
+    /// Orderable.
+    pub active: bool,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// v2: price as a decimal string with currency, RFC 3339 times.
+#[derive(Debug, Serialize)]
+pub struct ProductV2 {
+    /// Id.
+    pub id: String,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Price.
+    pub price: Amount,
+    /// Units in stock.
+    pub stock: i64,
+    /// Orderable.
+    pub active: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}

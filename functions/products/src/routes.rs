@@ -1,0 +1,306 @@
+//! The product endpoints (each served under `/v1` and `/v2`).
+
+use http::{HeaderValue, StatusCode, header};
+use identity::ids::new_id;
+use identity::{Permission, Principal, authenticate, authenticate_optional};
+use rest::audit::{self, Entry};
+use rest::idempotency::{self, Outcome};
+use rest::listing::{self, CursorPage, Filter, NumberedPage, Page, Sort, SortKey, encode_cursor, split_extra};
+use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
+use rest::versions::ApiVersion;
+use web::ports::PortErrorKind;
+use web::ports::sql::{Statement, Value};
+use web::{Problem, Request, Response, empty_response, json_response};
+
+use crate::input::{self, Changes};
+use crate::product::{COLUMNS, Product};
+
+const SORTS: &[SortKey] = &[
+    SortKey { name: "created_at", column: "created_at" },
+    SortKey { name: "name", column: "name" },
+    SortKey { name: "price", column: "price_minor" },
+];
+const DEFAULT_SORT: Sort = Sort { key: SORTS[0], descending: true };
+
+fn version(request: &Request) -> ApiVersion {
+    ApiVersion::of_route(request.route())
+}
+
+fn can_write(principal: Option<&Principal>) -> bool {
+    principal.is_some_and(|p| p.has(Permission::ProductsWrite))
+}
+
+/// `GET /vN/products`: active products for everyone; staff may ask for `active=false`.
+pub async fn list(request: Request) -> Result<Response, Problem> {
+    let version = version(&request);
+    listing::check_params(&request, version, &["currency", "active", "q"])?;
+    let principal = authenticate_optional(&request).await?;
+    #[derive(serde::Deserialize)]
+    struct Params {
+        currency: Option<String>,
+        active: Option<bool>,
+        q: Option<String>,
+        sort: Option<String>,
+    }
+    let params: Params = request.query()?;
+    let sort = Sort::parse(params.sort.as_deref(), SORTS, DEFAULT_SORT)?;
+    let page = listing::page(&request, version)?;
+
+    let mut filter = Filter::default();
+    let active = params.active.unwrap_or(true);
+    if !active && !can_write(principal.as_ref()) {
+        return Err(identity::forbidden(Permission::ProductsWrite));
+    }
+    filter.and("active = ?", [Value::from(active)]);
+    if let Some(code) = &params.currency {
+        filter.and("currency = ?", [Value::from(code.as_str())]);
+    }
+    if let Some(q) = params.q.as_deref().filter(|q| !q.is_empty()) {
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        filter.and("name LIKE ? ESCAPE '\\'", [Value::from(format!("{escaped}%"))]);
+    }
+    let sql = &request.platform().sql;
+    let (query, params) = filter.page_query(COLUMNS, "products", sort, &page);
+    let rows = sql.query(&Statement { sql: query, params }).await?;
+    let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
+    let more = split_extra(&mut products, &page);
+    let items: Vec<_> = products.iter().map(|p| p.render(version)).collect();
+    match page {
+        Page::Numbered { page, per_page } => {
+            let (query, params) = filter.count_query("products");
+            let total = sql
+                .query_optional(&Statement { sql: query, params })
+                .await?
+                .map(|r| r.get::<i64>("total"))
+                .transpose()?;
+            json_response(StatusCode::OK, &NumberedPage { items, page, per_page, total: total.unwrap_or(0) })
+        }
+        Page::Cursor { .. } => {
+            let next_cursor =
+                more.then(|| products.last().map(|p| encode_cursor(&sort_value(p, sort), &p.id))).flatten();
+            json_response(StatusCode::OK, &CursorPage { items, next_cursor })
+        }
+    }
+}
+
+fn sort_value(product: &Product, sort: Sort) -> Value {
+    match sort.key.column {
+        "name" => Value::from(product.name.as_str()),
+        "price_minor" => Value::from(product.price_minor),
+        _ => Value::from(product.created_at),
+    }
+}
+
+async fn load(request: &Request, id: &str) -> Result<Option<Product>, Problem> {
+    let row = request
+        .platform()
+        .sql
+        .query_optional(&Statement::new(format!("SELECT {COLUMNS} FROM products WHERE id = ?1")).bind(id))
+        .await?;
+    row.as_ref().map(Product::from_row).transpose()
+}
+
+fn respond(product: &Product, version: ApiVersion, status: StatusCode) -> Result<Response, Problem> {
+    let mut response = with_etag(json_response(status, &product.render(version))?, product.version);
+    if status == StatusCode::CREATED {
+        let location = format!("{}/products/{}", version.prefix(), product.id);
+        if let Ok(value) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /vN/products/{id}`: inactive products are 404 except to staff; `If-None-Match` → 304.
+pub async fn get(request: Request) -> Result<Response, Problem> {
+    let principal = authenticate_optional(&request).await?;
+    let product = load(&request, request.param("id")?).await?.ok_or_else(Problem::not_found)?;
+    if !product.active && !can_write(principal.as_ref()) {
+        return Err(Problem::not_found());
+    }
+    if if_none_match(&request, product.version) {
+        return Ok(with_etag(empty_response(StatusCode::NOT_MODIFIED), product.version));
+    }
+    respond(&product, version(&request), StatusCode::OK)
+}
+
+/// `POST /vN/products` (needs `products:write`; honours `Idempotency-Key`).
+pub async fn create(request: Request) -> Result<Response, Problem> {
+    let principal = authenticate(&request).await?;
+    principal.require(Permission::ProductsWrite)?;
+    let reservation = match idempotency::begin(&request, &principal).await? {
+        Outcome::Replay(response) => return Ok(response),
+        Outcome::Proceed(reservation) => Some(reservation),
+        Outcome::NoKey => None,
+    };
+    let result = create_product(&request, &principal, reservation.as_ref()).await;
+    if let (Err(_), Some(reservation)) = (&result, &reservation) {
+        idempotency::release(&request, reservation).await;
+    }
+    result
+}
+
+async fn create_product(
+    request: &Request,
+    principal: &Principal,
+    reservation: Option<&idempotency::Reservation>,
+) -> Result<Response, Problem> {
+    let version = version(request);
+    let new = input::new_product(request, version)?;
+    let platform = request.platform();
+    let now = platform.clock.now_millis();
+    let product = Product {
+        id: new_id(&*platform.random)?,
+        sku: new.sku,
+        name: new.name,
+        description: new.description,
+        price_minor: new.price_minor,
+        currency: new.currency,
+        stock: new.stock,
+        active: true,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let response = respond(&product, version, StatusCode::CREATED)?;
+    let mut batch = vec![
+        Statement::new(
+            "INSERT INTO products (id, sku, name, description, price_minor, currency, stock, active, created_at, updated_at, version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8, 1)",
+        )
+        .bind(product.id.as_str())
+        .bind(product.sku.as_str())
+        .bind(product.name.as_str())
+        .bind(product.description.as_str())
+        .bind(product.price_minor)
+        .bind(product.currency.as_str())
+        .bind(product.stock)
+        .bind(now),
+        audit::statement(
+            request,
+            principal,
+            &Entry { action: "product.create", target_type: "product", target_id: &product.id, before: None, after: Some(product.audit_summary()) },
+            None,
+        ),
+    ];
+    if let Some(reservation) = reservation {
+        batch.push(idempotency::complete(reservation, &response));
+    }
+    match platform.sql.batch(&batch).await {
+        Ok(_) => Ok(response),
+        Err(error) if error.kind == PortErrorKind::Constraint => {
+            Err(Problem::new(StatusCode::CONFLICT, "sku_taken", "SKU already exists")
+                .with_detail("Another product has this SKU."))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `PATCH /vN/products/{id}` (needs `products:write`; honours `If-Match`).
+pub async fn update(request: Request) -> Result<Response, Problem> {
+    let principal = authenticate(&request).await?;
+    principal.require(Permission::ProductsWrite)?;
+    let version = version(&request);
+    let current = load(&request, request.param("id")?).await?.ok_or_else(Problem::not_found)?;
+    let expected = if_match(&request)?.unwrap_or(current.version);
+    if expected != current.version {
+        return Err(precondition_failed());
+    }
+    let changes = input::changes(&request, version, &current.currency)?;
+    let updated = apply(&current, &changes, request.platform().clock.now_millis());
+    write_change(&request, &principal, &current, &updated, "product.update").await?;
+    respond(&updated, version, StatusCode::OK)
+}
+
+/// `DELETE /vN/products/{id}` (needs `products:write`): deactivates (soft delete); 204.
+pub async fn deactivate(request: Request) -> Result<Response, Problem> {
+    let principal = authenticate(&request).await?;
+    principal.require(Permission::ProductsWrite)?;
+    let current = load(&request, request.param("id")?).await?.ok_or_else(Problem::not_found)?;
+    if if_match(&request)?.is_some_and(|v| v != current.version) {
+        return Err(precondition_failed());
+    }
+    if current.active {
+        let updated = apply(
+            &current,
+            &Changes { active: Some(false), ..Changes::default() },
+            request.platform().clock.now_millis(),
+        );
+        write_change(&request, &principal, &current, &updated, "product.deactivate").await?;
+    }
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+fn apply(current: &Product, changes: &Changes, now: i64) -> Product {
+    let mut next = current.clone();
+    if let Some(name) = &changes.name {
+        next.name.clone_from(name);
+    }
+    if let Some(description) = &changes.description {
+        next.description.clone_from(description);
+    }
+    if let Some((minor, currency)) = &changes.price {
+        next.price_minor = *minor;
+        next.currency.clone_from(currency);
+    }
+    if let Some(stock) = changes.stock {
+        next.stock = stock;
+    }
+    if let Some(active) = changes.active {
+        next.active = active;
+    }
+    next.updated_at = now;
+    next.version = current.version + 1;
+    next
+}
+
+/// Writes `updated` if the row is still at `current.version`, with its audit row, atomically.
+async fn write_change(
+    request: &Request,
+    principal: &Principal,
+    current: &Product,
+    updated: &Product,
+    action: &str,
+) -> Result<(), Problem> {
+    let platform = request.platform();
+    let mutation = new_id(&*platform.random)?;
+    let results = platform
+        .sql
+        .batch(&[
+            Statement::new(
+                "UPDATE products SET name = ?3, description = ?4, price_minor = ?5, currency = ?6, stock = ?7, active = ?8, \
+                 updated_at = ?9, version = version + 1, mutation_id = ?10 WHERE id = ?1 AND version = ?2",
+            )
+            .bind(current.id.as_str())
+            .bind(current.version)
+            .bind(updated.name.as_str())
+            .bind(updated.description.as_str())
+            .bind(updated.price_minor)
+            .bind(updated.currency.as_str())
+            .bind(updated.stock)
+            .bind(updated.active)
+            .bind(updated.updated_at)
+            .bind(mutation.as_str()),
+            audit::statement(
+                request,
+                principal,
+                &Entry {
+                    action,
+                    target_type: "product",
+                    target_id: &current.id,
+                    before: Some(current.audit_summary()),
+                    after: Some(updated.audit_summary()),
+                },
+                Some(("EXISTS (SELECT 1 FROM products WHERE id = ? AND mutation_id = ?)", vec![
+                    Value::from(current.id.as_str()),
+                    Value::from(mutation.as_str()),
+                ])),
+            ),
+        ])
+        .await?;
+    // Someone changed it between our read and write (orders move stock, staff edit): 412.
+    if results.first().is_none_or(|r| r.rows_affected == 0) {
+        return Err(precondition_failed());
+    }
+    Ok(())
+}

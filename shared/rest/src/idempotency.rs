@@ -1,0 +1,168 @@
+//! `Idempotency-Key` for create endpoints (IETF draft-ietf-httpapi-idempotency-key-header).
+//!
+//! The first request with a key reserves it (an `INSERT` that only one racer wins), runs, and
+//! stores its status, headers and body **in the same batch as the resource it created**. Then:
+//!
+//! - same key, same request (method, path, body) → the stored response again, with
+//!   `Idempotent-Replayed: true`;
+//! - same key, different request → 422 `idempotency_key_reused`;
+//! - same key while the first is still running → 409 `idempotency_in_flight` + `Retry-After`;
+//! - a key older than its lifetime (default 24 h, `idempotency_ttl_seconds`) is forgotten.
+//!
+//! If the first request fails, its reservation is released, so the client may retry the key.
+//! Keys are scoped to the authenticated user.
+
+use http::{HeaderValue, StatusCode, header};
+use identity::Principal;
+use identity::crypto::sha256_hex;
+use identity::settings::seconds;
+use web::ports::sql::Statement;
+use web::{Problem, Request, Response};
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// The response header marking a replay.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// Default lifetime of a key.
+const DEFAULT_TTL_SECONDS: i64 = 24 * 3600;
+
+/// A reserved key: the request may proceed and must complete or release it.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    user_id: String,
+    key: String,
+}
+
+/// What to do with a request that carries (or lacks) a key.
+pub enum Outcome {
+    /// No key was sent: proceed without idempotency.
+    NoKey,
+    /// The key is reserved for this request: proceed, then [`complete`] or [`release`].
+    Proceed(Reservation),
+    /// An earlier identical request finished: send this stored response.
+    Replay(Response),
+}
+
+/// Checks and reserves the request's key.
+pub async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Problem> {
+    let Some(key) = request.header(HEADER) else { return Ok(Outcome::NoKey) };
+    let key = key.trim();
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1-255 visible ASCII characters.",
+        ));
+    }
+    let platform = request.platform();
+    let now = platform.clock.now_millis();
+    let ttl_ms = seconds(&*platform.config, "idempotency_ttl_seconds", DEFAULT_TTL_SECONDS).await? * 1000;
+    let fingerprint = fingerprint(request);
+    // Reserve: insert, or take over a row whose key has expired. Only one racer gets a row back.
+    let reserved = platform
+        .sql
+        .query_optional(
+            &Statement::new(
+                "INSERT INTO idempotency_keys (user_id, key, fingerprint, state, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, 'in_flight', ?4, ?5) \
+                 ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = excluded.fingerprint, state = 'in_flight', \
+                   created_at = excluded.created_at, expires_at = excluded.expires_at, response_status = NULL, \
+                   response_headers = NULL, response_body = NULL \
+                 WHERE idempotency_keys.expires_at <= ?4 \
+                 RETURNING state",
+            )
+            .bind(principal.user_id.as_str())
+            .bind(key)
+            .bind(fingerprint.as_str())
+            .bind(now)
+            .bind(now + ttl_ms),
+        )
+        .await?;
+    if reserved.is_some() {
+        return Ok(Outcome::Proceed(Reservation { user_id: principal.user_id.clone(), key: key.to_owned() }));
+    }
+    let existing = platform
+        .sql
+        .query_optional(
+            &Statement::new(
+                "SELECT fingerprint, state, response_status, response_headers, response_body FROM idempotency_keys \
+                 WHERE user_id = ?1 AND key = ?2",
+            )
+            .bind(principal.user_id.as_str())
+            .bind(key),
+        )
+        .await?
+        // Released between our two statements: the client may simply retry.
+        .ok_or_else(in_flight)?;
+    if existing.get::<String>("fingerprint")? != fingerprint {
+        return Err(Problem::unprocessable(
+            "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request; use a new key.",
+        ));
+    }
+    if existing.get::<String>("state")? != "done" {
+        return Err(in_flight());
+    }
+    let mut response = Response::new(existing.get::<Vec<u8>>("response_body")?.into());
+    *response.status_mut() =
+        StatusCode::from_u16(u16::try_from(existing.get::<i64>("response_status")?).unwrap_or(200))
+            .map_err(|e| Problem::internal(e.to_string()))?;
+    let headers: Vec<(String, String)> = serde_json::from_str(&existing.get::<String>("response_headers")?)
+        .map_err(|e| Problem::internal(format!("stored idempotent headers: {e}")))?;
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (header::HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response.headers_mut().insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    Ok(Outcome::Replay(response))
+}
+
+/// The statement that stores `response` for the reservation; put it in the batch that creates
+/// the resource, so the key is completed exactly when the resource exists.
+pub fn complete(reservation: &Reservation, response: &Response) -> Statement {
+    let kept = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+    let headers: Vec<(String, String)> = kept
+        .iter()
+        .filter_map(|name| {
+            let value = response.headers().get(name)?.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
+        .collect();
+    Statement::new(
+        "UPDATE idempotency_keys SET state = 'done', response_status = ?3, response_headers = ?4, response_body = ?5 \
+         WHERE user_id = ?1 AND key = ?2",
+    )
+    .bind(reservation.user_id.as_str())
+    .bind(reservation.key.as_str())
+    .bind(i64::from(response.status().as_u16()))
+    .bind(serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()))
+    .bind(response.body().to_vec())
+}
+
+/// Releases a reservation after a failure, so the key can be retried.
+pub async fn release(request: &Request, reservation: &Reservation) {
+    let statement =
+        Statement::new("DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND state = 'in_flight'")
+            .bind(reservation.user_id.as_str())
+            .bind(reservation.key.as_str());
+    // If this fails too, the key simply stays reserved until it expires.
+    let _ = request.platform().sql.run(&statement).await;
+}
+
+/// What makes two requests "the same": method, path and body bytes.
+fn fingerprint(request: &Request) -> String {
+    let mut material = Vec::with_capacity(request.body().len() + 64);
+    material.extend_from_slice(request.method().as_str().as_bytes());
+    material.push(b' ');
+    material.extend_from_slice(request.uri().path().as_bytes());
+    material.push(b'\n');
+    material.extend_from_slice(request.body());
+    sha256_hex(&material)
+}
+
+fn in_flight() -> Problem {
+    Problem::new(StatusCode::CONFLICT, "idempotency_in_flight", "Request in progress")
+        .with_detail("A request with this Idempotency-Key is still being processed; retry shortly.")
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+}

@@ -1,0 +1,50 @@
+//! Optimistic concurrency: `ETag` on single resources, `If-Match` on changes (RFC 9110 §13).
+//!
+//! Every mutable row has an integer `version`, bumped by each change; its ETag is `"v<version>"`.
+//! A change with `If-Match` applies only to that version (`UPDATE … WHERE version = ?`), so two
+//! clients cannot silently overwrite each other: the slower one gets 412.
+
+use http::{HeaderValue, StatusCode, header};
+use web::{Problem, Request, Response};
+
+/// The strong ETag of a version.
+pub fn etag(version: i64) -> HeaderValue {
+    // Digits and quotes are always a valid header value.
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("ETag is ASCII")
+}
+
+/// Sets the `ETag` of `response`.
+pub fn with_etag(mut response: Response, version: i64) -> Response {
+    response.headers_mut().insert(header::ETAG, etag(version));
+    response
+}
+
+/// The version `If-Match` demands: `None` when absent or `*` (any version). A value that names
+/// no version this API issued can never match: 412.
+pub fn if_match(request: &Request) -> Result<Option<i64>, Problem> {
+    let Some(value) = request.header(header::IF_MATCH) else { return Ok(None) };
+    let value = value.trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .strip_prefix("\"v")
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(precondition_failed)
+}
+
+/// Whether `If-None-Match` names the current version (a GET can answer 304).
+pub fn if_none_match(request: &Request, version: i64) -> bool {
+    let current = format!("\"v{version}\"");
+    request
+        .header(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == current || tag.trim() == "*"))
+}
+
+/// 412: the resource changed since the client read it.
+pub fn precondition_failed() -> Problem {
+    Problem::new(StatusCode::PRECONDITION_FAILED, "precondition_failed", "Precondition failed")
+        .with_detail("The resource changed since you read it (If-Match did not match its ETag). Fetch it again.")
+}

@@ -1,0 +1,166 @@
+//! Test support for function crates: [`Harness`] serves a function's router together with the
+//! auth routes on the native platform, with secrets configured, and makes users of any role.
+
+use adapter_native::TestPlatform;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use web::ports::Sql;
+use web::ports::sql::Statement;
+use web::{App, Response, Router};
+
+/// `k1` with the RFC 8037 example seed.
+pub const SIGNING_KEYS: &str = "k1:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+/// A valid `auth_secret`.
+pub const AUTH_SECRET: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0";
+/// The bootstrap admin's email.
+pub const ADMIN_EMAIL: &str = "root@example.com";
+/// The password every test account uses.
+pub const PASSWORD: &str = "a sound passphrase 42";
+
+/// A function under test, plus auth, on a fresh native platform.
+pub struct Harness {
+    /// The ports (to arrange and inspect).
+    pub platform: TestPlatform,
+    /// The app: the function's routes merged with auth's.
+    pub app: App,
+}
+
+/// A response as status, JSON body (Null if none) and the raw response.
+pub type Answer = (u16, Value, Response);
+
+impl Harness {
+    /// Auth alone.
+    pub async fn auth_only() -> Self {
+        Self::with_router(Router::new()).await
+    }
+
+    /// `router` plus the auth routes.
+    pub async fn with_router(router: Router) -> Self {
+        let platform = TestPlatform::new().await;
+        platform.config.set_secret("jwt_signing_keys", SIGNING_KEYS);
+        platform.config.set_secret("auth_secret", AUTH_SECRET);
+        platform.config.set_var("bootstrap_admin_email", ADMIN_EMAIL);
+        Self { platform, app: App::new(auth::router().merge(router)) }
+    }
+
+    /// Sends a request with raw headers and body.
+    pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let response =
+            self.platform.call(&self.app, builder.body(Bytes::copy_from_slice(body)).expect("valid request")).await;
+        let json = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        (response.status().as_u16(), json, response)
+    }
+
+    /// Sends JSON, with a bearer token and extra headers.
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        extra: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Answer {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = extra.to_vec();
+        if let Some(auth) = &auth {
+            headers.push(("authorization", auth));
+        }
+        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        self.call(method, uri, &headers, bytes.as_bytes()).await
+    }
+
+    /// Sends JSON with a token; returns status and body.
+    pub async fn json(&self, method: &str, uri: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let (status, json, _) = self.send(method, uri, token, &[], Some(&body)).await;
+        (status, json)
+    }
+
+    /// GET with a token; returns status and body.
+    pub async fn get(&self, uri: &str, token: &str) -> (u16, Value) {
+        let (status, json, _) = self.send("GET", uri, Some(token), &[], None).await;
+        (status, json)
+    }
+
+    /// POST a form (the token endpoint).
+    pub async fn form(&self, uri: &str, form: &str) -> (u16, Value) {
+        let (status, json, _) =
+            self.call("POST", uri, &[("content-type", "application/x-www-form-urlencoded")], form.as_bytes()).await;
+        (status, json)
+    }
+
+    /// Registers `email`; returns the user.
+    pub async fn register(&self, email: &str) -> Value {
+        let (status, body) =
+            self.json("POST", "/v1/auth/register", None, json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(status, 201, "register {email}: {body}");
+        body
+    }
+
+    /// Signs in `email`; returns the token response.
+    pub async fn login(&self, email: &str) -> Value {
+        let (status, body) =
+            self.form("/v1/auth/token", &format!("grant_type=password&username={email}&password={PASSWORD}")).await;
+        assert_eq!(status, 200, "login {email}: {body}");
+        body
+    }
+
+    /// POSTs a refresh grant.
+    pub async fn refresh(&self, refresh_token: &str) -> (u16, Value) {
+        self.form("/v1/auth/token", &format!("grant_type=refresh_token&refresh_token={refresh_token}")).await
+    }
+
+    /// Registers and signs in a customer; returns the access token.
+    pub async fn user(&self, email: &str) -> String {
+        self.register(email).await;
+        access(&self.login(email).await)
+    }
+
+    /// A user with exactly `roles` (space-separated), set directly in the database; returns
+    /// (user id, access token).
+    pub async fn user_with_roles(&self, email: &str, roles: &str) -> (String, String) {
+        let user = self.register(email).await;
+        let id = user["id"].as_str().expect("id").to_owned();
+        self.platform
+            .sql
+            .run(&Statement::new("UPDATE users SET roles = ?2 WHERE id = ?1").bind(id.as_str()).bind(roles))
+            .await
+            .expect("set roles");
+        (id, access(&self.login(email).await))
+    }
+}
+
+/// The access token of a token response.
+pub fn access(tokens: &Value) -> String {
+    tokens["access_token"].as_str().expect("access_token").to_owned()
+}
+
+/// The `code` of a problem body.
+pub fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or_default()
+}
+
+/// Decodes RFC 4648 base32 (no padding).
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("not base32: {c}"),
+        };
+        bits = (bits << 5) | u64::from(value);
+        count += 5;
+        if count >= 8 {
+            out.push((bits >> (count - 8)) as u8);
+            count -= 8;
+        }
+    }
+    out
+}
