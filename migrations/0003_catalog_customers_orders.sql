@@ -11,7 +11,8 @@ CREATE TABLE customers (
     phone       TEXT,
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
-    version     INTEGER NOT NULL DEFAULT 1
+    version     INTEGER NOT NULL DEFAULT 1,
+    mutation_id TEXT
 );
 CREATE INDEX customers_created ON customers (created_at, id);
 CREATE INDEX customers_name ON customers (name, id);

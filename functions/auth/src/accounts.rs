@@ -1,6 +1,7 @@
 //! Accounts: registration and the caller's own profile.
 
 use http::{HeaderValue, StatusCode, header};
+use identity::email::normalize_email;
 use identity::ids::new_id;
 use identity::{authenticate, stored_roles};
 use serde::{Deserialize, Serialize};
@@ -53,22 +54,6 @@ impl User {
 
 /// Columns [`User::from_row`] reads.
 pub const USER_COLUMNS: &str = "id, email, roles, mfa_enabled, created_at";
-
-/// Trims and lower-cases an email and checks its shape: one `@`, a non-empty local part, a
-/// dotted domain, no spaces or control characters, at most 254 bytes.
-pub fn normalize_email(raw: &str) -> Option<String> {
-    let email = raw.trim().to_lowercase();
-    let (local, domain) = email.split_once('@')?;
-    let valid = email.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && email.chars().all(|c| !c.is_whitespace() && !c.is_control());
-    valid.then_some(email)
-}
 
 /// `POST /v1/auth/register` → 201 with the user; 409 if the email is taken.
 pub async fn register(request: Request) -> Result<Response, Problem> {
@@ -126,17 +111,4 @@ pub async fn me(request: Request) -> Result<Json<User>, Problem> {
         .await?
         .ok_or_else(Problem::not_found)?;
     Ok(Json(User::from_row(&row)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(normalize_email("  Alice@Example.COM "), Some("alice@example.com".into()));
-        for bad in ["", "alice", "@example.com", "alice@", "alice@example", "a b@example.com", "a@b@c.com", "a@.com"] {
-            assert_eq!(normalize_email(bad), None, "{bad}");
-        }
-    }
 }

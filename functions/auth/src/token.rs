@@ -10,11 +10,11 @@ use serde::Deserialize;
 use web::ports::sql::Statement;
 use web::{Problem, Request, Response, json_response};
 
-use crate::accounts::normalize_email;
 use crate::config::AuthConfig;
 use crate::sessions::{self, TokenResponse};
 use crate::throttle::Attempt;
 use crate::{grant_error, mfa, passwords};
+use identity::email::normalize_email;
 
 /// The form fields of a token request. Unknown fields (`scope`, `client_id`, `client_secret`
 /// from generic clients) are accepted and ignored: this API has no client registration.

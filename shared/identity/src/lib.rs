@@ -9,6 +9,7 @@
 pub mod api_keys;
 mod authenticate;
 pub mod crypto;
+pub mod email;
 pub mod ids;
 pub mod keys;
 pub mod permissions;

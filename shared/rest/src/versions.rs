@@ -12,6 +12,7 @@
 //! every route that has a `/v2` twin; see `web`'s deprecation settings).
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
 
 /// Routes `path` under both `/v1` and `/v2` with the same handlers, which tell the versions
 /// apart with [`ApiVersion::of_route`]:
@@ -44,6 +45,26 @@ impl ApiVersion {
         match self {
             ApiVersion::V1 => "/v1",
             ApiVersion::V2 => "/v2",
+        }
+    }
+}
+
+/// A time as a version shows it: Unix milliseconds in v1, RFC 3339 in v2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Time {
+    /// v1: Unix ms.
+    Millis(i64),
+    /// v2: RFC 3339.
+    Rfc3339(String),
+}
+
+impl Time {
+    /// `millis` as `version` shows times.
+    pub fn new(millis: i64, version: ApiVersion) -> Self {
+        match version {
+            ApiVersion::V1 => Time::Millis(millis),
+            ApiVersion::V2 => Time::Rfc3339(rfc3339(millis)),
         }
     }
 }

@@ -1,0 +1,109 @@
+//! Customer profiles through the native adapters.
+
+use serde_json::json;
+use testkit::{Harness, code};
+use web::ports::Sql;
+use web::ports::sql::Statement;
+
+#[tokio::test]
+async fn owners_manage_their_profile_and_cannot_see_others() {
+    let h = Harness::with_router(customers::router()).await;
+    let alice = h.user("alice@example.com").await;
+    let bob = h.user("bob@example.com").await;
+    let body = json!({"name": "Alice A", "email": "Alice@Example.com", "phone": "+44 20 7946 0958"});
+    let (status, created, response) = h.send("POST", "/v1/customers", Some(&alice), &[], Some(&body)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["email"], "alice@example.com");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(response.headers()["location"], format!("/v1/customers/{id}").as_str());
+
+    let (status, problem, _) = h
+        .send("POST", "/v1/customers", Some(&alice), &[], Some(&json!({"name": "Again", "email": "other@example.com"})))
+        .await;
+    assert_eq!((status, code(&problem)), (409, "profile_exists"));
+    let (status, problem, _) = h
+        .send("POST", "/v1/customers", Some(&bob), &[], Some(&json!({"name": "Bob", "email": "alice@example.com"})))
+        .await;
+    assert_eq!((status, code(&problem)), (409, "email_taken"));
+    let (status, problem, _) = h
+        .send(
+            "POST",
+            "/v1/customers",
+            Some(&bob),
+            &[],
+            Some(&json!({"name": "Bob", "email": "b@example.com", "user_id": "x"})),
+        )
+        .await;
+    assert_eq!((status, code(&problem)), (403, "forbidden"), "only staff create for others");
+
+    // Bob cannot see or change Alice's profile: 404, not 403.
+    for method in ["GET", "PATCH", "DELETE"] {
+        let body = (method == "PATCH").then(|| json!({"name": "Mallory"}));
+        let (status, _, _) = h.send(method, &format!("/v1/customers/{id}"), Some(&bob), &[], body.as_ref()).await;
+        assert_eq!(status, 404, "{method}");
+    }
+    let (status, list, _) = h.send("GET", "/v1/customers", Some(&bob), &[], None).await;
+    assert_eq!((status, list["total"].as_i64()), (200, Some(0)));
+
+    let (status, v2, _) = h.send("GET", &format!("/v2/customers/{id}"), Some(&alice), &[], None).await;
+    assert_eq!(status, 200);
+    assert!(v2["created_at"].as_str().unwrap().contains('T'));
+    let (status, updated, response) = h
+        .send(
+            "PATCH",
+            &format!("/v1/customers/{id}"),
+            Some(&alice),
+            &[("if-match", "\"v1\"")],
+            Some(&json!({"name": "Alice B"})),
+        )
+        .await;
+    assert_eq!((status, updated["name"].as_str()), (200, Some("Alice B")));
+    assert_eq!(response.headers()["etag"], "\"v2\"");
+    let (status, _, _) = h
+        .send(
+            "PATCH",
+            &format!("/v1/customers/{id}"),
+            Some(&alice),
+            &[("if-match", "\"v1\"")],
+            Some(&json!({"name": "X"})),
+        )
+        .await;
+    assert_eq!(status, 412);
+    let (status, problem, _) =
+        h.send("PATCH", &format!("/v1/customers/{id}"), Some(&alice), &[], Some(&json!({"phone": "12"}))).await;
+    assert_eq!((status, code(&problem)), (422, "invalid_customer"));
+    let audit = h.platform.sql.query(&Statement::new("SELECT COUNT(*) AS n FROM audit_log")).await.unwrap()[0]
+        .get::<i64>("n")
+        .unwrap();
+    assert_eq!(audit, 0, "owners' own changes are not staff mutations");
+}
+
+#[tokio::test]
+async fn staff_see_all_and_their_changes_are_audited() {
+    let h = Harness::with_router(customers::router()).await;
+    let (alice_id, alice) = h.user_with_roles("alice@example.com", "customer").await;
+    let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
+    let (status, created, _) = h
+        .send("POST", "/v2/customers", Some(&alice), &[], Some(&json!({"name": "Alice", "email": "alice@example.com"})))
+        .await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap();
+    let (status, list, _) = h.send("GET", "/v2/customers?email=alice@example.com", Some(&staff), &[], None).await;
+    assert_eq!((status, list["items"].as_array().unwrap().len()), (200, 1));
+    assert_eq!(list["items"][0]["user_id"], alice_id.as_str());
+
+    let (status, _, _) = h
+        .send("PATCH", &format!("/v2/customers/{id}"), Some(&staff), &[], Some(&json!({"phone": "+1 555 0100 123"})))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _, _) = h.send("DELETE", &format!("/v2/customers/{id}"), Some(&staff), &[], None).await;
+    assert_eq!(status, 204);
+    let rows =
+        h.platform.sql.query(&Statement::new("SELECT action, actor_id FROM audit_log ORDER BY id")).await.unwrap();
+    let actions: Vec<String> = rows.iter().map(|r| r.get::<String>("action").unwrap()).collect();
+    assert_eq!(actions, vec!["customer.update", "customer.delete"]);
+    let (status, _, _) = h.send("DELETE", &format!("/v2/customers/{id}"), Some(&staff), &[], None).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = h.send("GET", "/v2/customers?role=x", Some(&staff), &[], None).await;
+    assert_eq!(status, 400);
+}
