@@ -1,0 +1,227 @@
+//! `POST /vN/orders`: price the items, reserve stock and create the order in one batch.
+//!
+//! Correctness under concurrency rests on the database, not on the read that priced the order:
+//! - each line's unit price is re-read *inside* the batch and must equal the price quoted (a
+//!   NULL from the sub-query violates `NOT NULL`, aborting the batch if the product changed or
+//!   was deactivated meanwhile);
+//! - each line decrements stock, and `CHECK (stock >= 0)` aborts the batch on oversell.
+//!
+//! So an order never exists without its items, and concurrent orders for the last units of a
+//! product cannot together take more than there is.
+
+use std::collections::HashSet;
+
+use http::{HeaderValue, StatusCode, header};
+use identity::ids::new_id;
+use identity::settings::seconds;
+use identity::{Permission, Principal, authenticate};
+use rest::idempotency::{self, Outcome};
+use rest::money::{line_total, order_total};
+use rest::preconditions::with_etag;
+use rest::versions::ApiVersion;
+use serde::Deserialize;
+use web::ports::PortErrorKind;
+use web::ports::sql::{Statement, Value};
+use web::{Problem, Request, Response, json_response};
+
+use crate::order::{Item, Order};
+use crate::status::Status;
+
+/// `POST /vN/orders` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOrder {
+    items: Vec<NewItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewItem {
+    product_id: String,
+    quantity: i64,
+}
+
+struct Limits {
+    items: usize,
+    quantity: i64,
+}
+
+async fn limits(request: &Request) -> Result<Limits, Problem> {
+    let config = &*request.platform().config;
+    // `seconds` reads positive integers; these are counts, not durations.
+    Ok(Limits {
+        items: usize::try_from(seconds(config, "max_order_items", 50).await?).unwrap_or(50),
+        quantity: seconds(config, "max_item_quantity", 100).await?,
+    })
+}
+
+/// `POST /vN/orders` (needs `orders:create`; honours `Idempotency-Key`).
+pub async fn create(request: Request) -> Result<Response, Problem> {
+    let principal = authenticate(&request).await?;
+    principal.require(Permission::OrdersCreate)?;
+    let reservation = match idempotency::begin(&request, &principal).await? {
+        Outcome::Replay(response) => return Ok(response),
+        Outcome::Proceed(reservation) => Some(reservation),
+        Outcome::NoKey => None,
+    };
+    let result = place(&request, &principal, reservation.as_ref()).await;
+    if let (Err(_), Some(reservation)) = (&result, &reservation) {
+        idempotency::release(&request, reservation).await;
+    }
+    result
+}
+
+fn unprocessable(code: &'static str, detail: impl Into<String>) -> Problem {
+    Problem::unprocessable(code, detail)
+}
+
+async fn place(
+    request: &Request,
+    principal: &Principal,
+    reservation: Option<&idempotency::Reservation>,
+) -> Result<Response, Problem> {
+    let body: NewOrder = request.json()?;
+    let limits = limits(request).await?;
+    if body.items.is_empty() || body.items.len() > limits.items {
+        return Err(unprocessable("invalid_order", format!("An order needs 1-{} items.", limits.items)));
+    }
+    let mut seen = HashSet::new();
+    for item in &body.items {
+        if !(1..=limits.quantity).contains(&item.quantity) {
+            return Err(unprocessable("invalid_order", format!("Each quantity must be 1-{}.", limits.quantity)));
+        }
+        if !seen.insert(item.product_id.as_str()) {
+            return Err(unprocessable("invalid_order", "List each product once, with its total quantity."));
+        }
+    }
+    let platform = request.platform();
+    let customer_id = own_customer(request, principal).await?;
+
+    // Price the order from the catalogue as it is now.
+    let placeholders = vec!["?"; body.items.len()].join(", ");
+    let mut lookup = Statement::new(format!(
+        "SELECT id, sku, name, price_minor, currency, active, stock FROM products WHERE id IN ({placeholders})"
+    ));
+    lookup.params = body.items.iter().map(|i| Value::from(i.product_id.as_str())).collect();
+    let products = platform.sql.query(&lookup).await?;
+    let mut items = Vec::with_capacity(body.items.len());
+    let mut currency: Option<String> = None;
+    for (index, wanted) in body.items.iter().enumerate() {
+        let product = products
+            .iter()
+            .find(|row| row.get::<String>("id").is_ok_and(|id| id == wanted.product_id))
+            .ok_or_else(|| unprocessable("unknown_product", format!("No product {}.", wanted.product_id)))?;
+        if !product.get::<bool>("active")? {
+            return Err(unprocessable(
+                "product_unavailable",
+                format!("Product {} is no longer sold.", wanted.product_id),
+            ));
+        }
+        let code: String = product.get("currency")?;
+        if currency.get_or_insert_with(|| code.clone()) != &code {
+            return Err(unprocessable("mixed_currencies", "All items of an order must share one currency."));
+        }
+        if product.get::<i64>("stock")? < wanted.quantity {
+            return Err(insufficient_stock());
+        }
+        let unit: i64 = product.get("price_minor")?;
+        items.push(Item {
+            line: i64::try_from(index + 1).unwrap_or(i64::MAX),
+            product_id: wanted.product_id.clone(),
+            sku: product.get("sku")?,
+            name: product.get("name")?,
+            unit_price_minor: unit,
+            quantity: wanted.quantity,
+            line_total_minor: line_total(unit, wanted.quantity)
+                .ok_or_else(|| unprocessable("invalid_order", "Order total overflows."))?,
+        });
+    }
+    let total = order_total(items.iter().map(|i| (i.unit_price_minor, i.quantity)))
+        .ok_or_else(|| unprocessable("invalid_order", "Order total overflows."))?;
+    let now = platform.clock.now_millis();
+    let order = Order {
+        id: new_id(&*platform.random)?,
+        customer_id,
+        user_id: principal.user_id.clone(),
+        status: Status::Pending,
+        currency: currency.unwrap_or_default(),
+        total_minor: total,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        items,
+    };
+    let version = ApiVersion::of_route(request.route());
+    let mut response = with_etag(json_response(StatusCode::CREATED, &order.render(version))?, order.version);
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/orders/{}", version.prefix(), order.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+
+    let mut batch = vec![
+        Statement::new(
+            "INSERT INTO orders (id, customer_id, user_id, status, currency, total_minor, item_count, created_at, updated_at, version) \
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?7, 1)",
+        )
+        .bind(order.id.as_str())
+        .bind(order.customer_id.as_str())
+        .bind(order.user_id.as_str())
+        .bind(order.currency.as_str())
+        .bind(order.total_minor)
+        .bind(i64::try_from(order.items.len()).unwrap_or(0))
+        .bind(now),
+    ];
+    for item in &order.items {
+        batch.push(
+            Statement::new(
+                "INSERT INTO order_items (order_id, line, product_id, sku, name, unit_price_minor, quantity, line_total_minor) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, \
+                   (SELECT price_minor FROM products WHERE id = ?3 AND active = 1 AND price_minor = ?6 AND currency = ?7), ?8, ?9)",
+            )
+            .bind(order.id.as_str())
+            .bind(item.line)
+            .bind(item.product_id.as_str())
+            .bind(item.sku.as_str())
+            .bind(item.name.as_str())
+            .bind(item.unit_price_minor)
+            .bind(order.currency.as_str())
+            .bind(item.quantity)
+            .bind(item.line_total_minor),
+        );
+        batch.push(
+            Statement::new(
+                "UPDATE products SET stock = stock - ?2, version = version + 1, updated_at = ?3 WHERE id = ?1",
+            )
+            .bind(item.product_id.as_str())
+            .bind(item.quantity)
+            .bind(now),
+        );
+    }
+    if let Some(reservation) = reservation {
+        batch.push(idempotency::complete(reservation, &response));
+    }
+    match platform.sql.batch(&batch).await {
+        Ok(_) => Ok(response),
+        Err(error) if error.kind == PortErrorKind::Constraint && error.message.contains("stock_not_negative") => {
+            Err(insufficient_stock())
+        }
+        Err(error) if error.kind == PortErrorKind::Constraint && error.message.contains("unit_price_minor") => {
+            Err(Problem::new(StatusCode::CONFLICT, "catalog_changed", "Catalogue changed")
+                .with_detail("A product's price or availability changed while ordering; review and retry."))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The caller's customer profile: orders are placed by customers for themselves.
+async fn own_customer(request: &Request, principal: &Principal) -> Result<String, Problem> {
+    let statement = Statement::new("SELECT id FROM customers WHERE user_id = ?1").bind(principal.user_id.as_str());
+    let row = request.platform().sql.query_optional(&statement).await?;
+    row.map(|r| r.get::<String>("id")).transpose()?.ok_or_else(|| {
+        unprocessable("customer_profile_required", "Create your customer profile (POST /v1/customers) before ordering.")
+    })
+}
+
+fn insufficient_stock() -> Problem {
+    Problem::new(StatusCode::CONFLICT, "insufficient_stock", "Insufficient stock")
+        .with_detail("Not enough units are in stock for this order.")
+}

@@ -1,0 +1,21 @@
+//! Orders, under `/v1/orders` and `/v2/orders`.
+//!
+//! Customers create, read and cancel their own orders; staff move them through the status
+//! machine ([`status`]); admins delete. Creation prices the lines, snapshots unit prices and
+//! reserves stock in one SQL batch (see [`create`]); cancelling restocks in the same batch.
+
+mod create;
+mod order;
+mod routes;
+pub mod status;
+
+use web::{Router, get};
+
+/// The routes of this function (both API versions).
+pub fn router() -> Router {
+    let router = rest::both_versions!(Router::new(), "/orders", get(routes::list).post(create::create));
+    rest::both_versions!(router, "/orders/{id}", get(routes::get).patch(routes::update_status).delete(routes::delete))
+}
+
+#[cfg(target_os = "wasi")]
+adapter_spin::export_component!(router);

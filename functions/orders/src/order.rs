@@ -1,0 +1,233 @@
+//! The order model and its v1/v2 representations.
+
+use rest::money::{Amount, Currency, currency};
+use rest::versions::{ApiVersion, Time};
+use serde::Serialize;
+use web::Problem;
+use web::ports::sql::Row;
+
+use crate::status::Status;
+
+/// Columns [`Order::from_row`] reads.
+pub const COLUMNS: &str =
+    "id, customer_id, user_id, status, currency, total_minor, item_count, created_at, updated_at, version";
+/// Columns [`Item::from_row`] reads.
+pub const ITEM_COLUMNS: &str = "order_id, line, product_id, sku, name, unit_price_minor, quantity, line_total_minor";
+
+/// An order line, with the price it was ordered at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// 1-based line number.
+    pub line: i64,
+    /// The product.
+    pub product_id: String,
+    /// SKU when ordered.
+    pub sku: String,
+    /// Name when ordered.
+    pub name: String,
+    /// Unit price when ordered (minor units).
+    pub unit_price_minor: i64,
+    /// Units.
+    pub quantity: i64,
+    /// `unit_price_minor × quantity`.
+    pub line_total_minor: i64,
+}
+
+impl Item {
+    /// Reads a row selected with [`ITEM_COLUMNS`]; returns the order id too.
+    pub fn from_row(row: &Row) -> Result<(String, Self), Problem> {
+        Ok((
+            row.get("order_id")?,
+            Self {
+                line: row.get("line")?,
+                product_id: row.get("product_id")?,
+                sku: row.get("sku")?,
+                name: row.get("name")?,
+                unit_price_minor: row.get("unit_price_minor")?,
+                quantity: row.get("quantity")?,
+                line_total_minor: row.get("line_total_minor")?,
+            },
+        ))
+    }
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// Id.
+    pub id: String,
+    /// The customer profile.
+    pub customer_id: String,
+    /// The owning user (object-level checks).
+    pub user_id: String,
+    /// Status.
+    pub status: Status,
+    /// ISO 4217 code shared by every line.
+    pub currency: String,
+    /// Sum of line totals (minor units).
+    pub total_minor: i64,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+    /// Version (ETag).
+    pub version: i64,
+    /// Lines.
+    pub items: Vec<Item>,
+}
+
+impl Order {
+    /// Reads a row selected with [`COLUMNS`] (items are attached separately).
+    pub fn from_row(row: &Row) -> Result<Self, Problem> {
+        let status: String = row.get("status")?;
+        Ok(Self {
+            id: row.get("id")?,
+            customer_id: row.get("customer_id")?,
+            user_id: row.get("user_id")?,
+            status: status.parse().map_err(|()| Problem::internal(format!("stored order status `{status}`")))?,
+            currency: row.get("currency")?,
+            total_minor: row.get("total_minor")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            version: row.get("version")?,
+            items: Vec::new(),
+        })
+    }
+
+    /// The representation for `version`.
+    pub fn render(&self, version: ApiVersion) -> Representation {
+        let code = currency(&self.currency).unwrap_or(Currency { code: "XXX", exponent: 0 });
+        match version {
+            ApiVersion::V1 => Representation::V1(OrderV1 {
+                id: self.id.clone(),
+                customer_id: self.customer_id.clone(),
+                status: self.status.as_str(),
+                currency: self.currency.clone(),
+                total_minor: self.total_minor,
+                items: self
+                    .items
+                    .iter()
+                    .map(|i| ItemV1 {
+                        product_id: i.product_id.clone(),
+                        sku: i.sku.clone(),
+                        name: i.name.clone(),
+                        quantity: i.quantity,
+                        unit_price_minor: i.unit_price_minor,
+                        line_total_minor: i.line_total_minor,
+                    })
+                    .collect(),
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+            }),
+            ApiVersion::V2 => Representation::V2(OrderV2 {
+                id: self.id.clone(),
+                customer_id: self.customer_id.clone(),
+                status: self.status.as_str(),
+                total: Amount::new(self.total_minor, code),
+                items: self
+                    .items
+                    .iter()
+                    .map(|i| ItemV2 {
+                        product_id: i.product_id.clone(),
+                        sku: i.sku.clone(),
+                        name: i.name.clone(),
+                        quantity: i.quantity,
+                        unit_price: Amount::new(i.unit_price_minor, code),
+                        line_total: Amount::new(i.line_total_minor, code),
+                    })
+                    .collect(),
+                created_at: Time::new(self.created_at, version),
+                updated_at: Time::new(self.updated_at, version),
+            }),
+        }
+    }
+
+    /// A summary for audit rows.
+    pub fn audit_summary(&self) -> serde_json::Value {
+        serde_json::json!({"status": self.status.as_str(), "total_minor": self.total_minor, "currency": self.currency, "version": self.version})
+    }
+}
+
+/// An order in either version.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Representation {
+    /// v1.
+    V1(OrderV1),
+    /// v2.
+    V2(OrderV2),
+}
+
+/// v1 order: money in minor units of `currency`, Unix-ms times.
+#[derive(Debug, Serialize)]
+pub struct OrderV1 {
+    /// Id.
+    pub id: String,
+    /// Customer profile id.
+    pub customer_id: String,
+    /// Status.
+    pub status: &'static str,
+    /// ISO 4217 code of every amount.
+    pub currency: String,
+    /// Total in minor units.
+    pub total_minor: i64,
+    /// Lines.
+    pub items: Vec<ItemV1>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// v1 order line.
+#[derive(Debug, Serialize)]
+pub struct ItemV1 {
+    /// Product id.
+    pub product_id: String,
+    /// SKU when ordered.
+    pub sku: String,
+    /// Name when ordered.
+    pub name: String,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price when ordered, minor units.
+    pub unit_price_minor: i64,
+    /// Line total, minor units.
+    pub line_total_minor: i64,
+}
+
+/// v2 order: decimal money, RFC 3339 times.
+#[derive(Debug, Serialize)]
+pub struct OrderV2 {
+    /// Id.
+    pub id: String,
+    /// Customer profile id.
+    pub customer_id: String,
+    /// Status.
+    pub status: &'static str,
+    /// Total.
+    pub total: Amount,
+    /// Lines.
+    pub items: Vec<ItemV2>,
+    /// RFC 3339.
+    pub created_at: Time,
+    /// RFC 3339.
+    pub updated_at: Time,
+}
+
+/// v2 order line.
+#[derive(Debug, Serialize)]
+pub struct ItemV2 {
+    /// Product id.
+    pub product_id: String,
+    /// SKU when ordered.
+    pub sku: String,
+    /// Name when ordered.
+    pub name: String,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price when ordered.
+    pub unit_price: Amount,
+    /// Line total.
+    pub line_total: Amount,
+}
