@@ -18,6 +18,7 @@ pub const PASSWORD: &str = "contract suite passphrase 7";
 #[derive(Default)]
 pub struct Fixtures {
     admin: OnceLock<Result<String, String>>,
+    staff: OnceLock<Result<String, String>>,
 }
 
 /// A unique email for this run (`tag` names the case, for reading logs).
@@ -101,4 +102,27 @@ pub fn server_key() -> SigningKey {
 /// Signs with the server's key.
 pub fn server_signature(input: &[u8]) -> Vec<u8> {
     server_key().sign(input).to_bytes().to_vec()
+}
+
+/// A staff member's access token: a fresh account the admin promoted (created on first use).
+pub fn staff_token(target: &Target) -> Result<String, String> {
+    target
+        .fixtures
+        .staff
+        .get_or_init(|| {
+            let admin = admin_token(target)?;
+            let (user, _) = customer(target, "staff")?;
+            let id = user["id"].as_str().unwrap_or_default();
+            let response = send(
+                request(Method::PUT, &target.base_url, &format!("/v1/admin/users/{id}/roles"))
+                    .bearer_auth(&admin)
+                    .json(&json!({"roles": ["customer", "staff"]})),
+            )?;
+            if response.status().as_u16() != 200 {
+                return Err(format!("promote to staff: {}", response.status()));
+            }
+            let (status, tokens) = sign_in(target, user["email"].as_str().unwrap_or_default(), PASSWORD)?;
+            if status == 200 { Ok(access(&tokens)) } else { Err(format!("staff sign-in: {status} {tokens}")) }
+        })
+        .clone()
 }

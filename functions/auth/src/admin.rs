@@ -3,8 +3,9 @@
 use http::StatusCode;
 use identity::permissions::format_list;
 use identity::{Permission, Role, authenticate};
+use rest::audit::{self, Entry};
 use serde::{Deserialize, Serialize};
-use web::ports::sql::Statement;
+use web::ports::sql::{Statement, Value};
 use web::{Json, Problem, Request};
 
 use crate::accounts::{USER_COLUMNS, User};
@@ -105,17 +106,42 @@ pub async fn set_roles(request: Request) -> Result<Json<User>, Problem> {
             .with_detail("Ask another admin to change your roles."));
     }
     let platform = request.platform();
-    let row = platform
+    let select = Statement::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1")).bind(user_id.as_str());
+    let before = User::from_row(&platform.sql.query_optional(&select).await?.ok_or_else(Problem::not_found)?)?;
+    let roles = format_list(&roles);
+    // The change and its audit row in one batch, both only if the roles are still what we read
+    // (a concurrent change makes this request a no-op and a retryable 409).
+    let unchanged = before.roles.join(" ");
+    let results = platform
         .sql
-        .query_optional(
-            &Statement::new(format!(
-                "UPDATE users SET roles = ?2, updated_at = ?3 WHERE id = ?1 RETURNING {USER_COLUMNS}"
-            ))
-            .bind(user_id.as_str())
-            .bind(format_list(&roles))
-            .bind(platform.clock.now_millis()),
-        )
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    Ok(Json(User::from_row(&row)?))
+        .batch(&[
+            audit::statement(
+                &request,
+                &principal,
+                &Entry {
+                    action: "user.roles",
+                    target_type: "user",
+                    target_id: &user_id,
+                    before: Some(serde_json::json!({ "roles": before.roles })),
+                    after: Some(serde_json::json!({ "roles": roles.split(' ').collect::<Vec<_>>() })),
+                },
+                Some((
+                    "EXISTS (SELECT 1 FROM users WHERE id = ? AND roles = ?)",
+                    vec![Value::from(user_id.as_str()), Value::from(unchanged.as_str())],
+                )),
+            ),
+            Statement::new("UPDATE users SET roles = ?2, updated_at = ?3 WHERE id = ?1 AND roles = ?4")
+                .bind(user_id.as_str())
+                .bind(roles.as_str())
+                .bind(platform.clock.now_millis())
+                .bind(unchanged.as_str()),
+            select,
+        ])
+        .await?;
+    if results[1].rows_affected == 0 {
+        return Err(Problem::new(StatusCode::CONFLICT, "concurrent_change", "Roles changed concurrently")
+            .with_detail("Another administrator changed this user's roles; read them again and retry."));
+    }
+    let row = results[2].rows.first().ok_or_else(Problem::not_found)?;
+    Ok(Json(User::from_row(row)?))
 }

@@ -7,7 +7,12 @@ use web::{App, Router};
 
 /// Every route the Worker serves.
 pub fn router() -> Router {
-    health::router().merge(auth::router())
+    health::router()
+        .merge(auth::router())
+        .merge(customers::router())
+        .merge(products::router())
+        .merge(orders::router())
+        .merge(audit::router())
 }
 
 thread_local! {
@@ -28,6 +33,8 @@ mod tests {
         let templates: Vec<_> = super::router().templates().collect();
         assert!(templates.contains(&"/health"));
         assert!(templates.contains(&"/ready"));
-        assert!(templates.contains(&"/v1/auth/token"));
+        for expected in ["/v1/auth/token", "/v1/customers/{id}", "/v2/products", "/v2/orders/{id}", "/v1/admin/audit"] {
+            assert!(templates.contains(&expected), "{expected}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cors;
+mod domain;
 mod errors;
 mod headers;
 mod health;
@@ -18,7 +19,7 @@ type Case = (&'static str, fn(&Target) -> Outcome);
 
 /// Every case, as trials named `<runtime>::<module>::<case>`.
 pub fn trials(target: Arc<Target>) -> Vec<Trial> {
-    [health::CASES, errors::CASES, headers::CASES, cors::CASES, auth::CASES]
+    [health::CASES, errors::CASES, headers::CASES, cors::CASES, auth::CASES, domain::CASES]
         .into_iter()
         .flatten()
         .map(|&(name, case)| {
