@@ -16,6 +16,21 @@ pub const ISSUER: &str = "orderflow";
 /// Audience of access tokens.
 pub const AUDIENCE: &str = "orderflow-api";
 
+/// Requests per minute one user may make to `GET /v1/users/me` (the exact-limit case).
+pub const BURST_LIMIT: usize = 10;
+
+/// Rate-limit rules for the suite: generous everywhere (the suite signs in a lot from one IP),
+/// plus two rules the limit cases probe: an exact per-user sliding window, and a fast token
+/// bucket on a route no other case uses.
+fn rate_limit_rules() -> String {
+    format!(
+        r#"[{{"name":"contract-burst","methods":["GET"],"routes":["/v1/users/me"],"key":["user"],"algorithm":"sliding_window","limit":{BURST_LIMIT},"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
+{{"name":"contract-retry","methods":["GET"],"routes":["/v2/customers"],"key":["ip"],"algorithm":"token_bucket","limit":3,"window_seconds":3,"store":"exact","on_store_failure":"closed"}},
+{{"name":"token","methods":["POST"],"routes":["/v1/auth/token"],"key":["ip"],"algorithm":"sliding_window","limit":100000,"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
+{{"name":"all","key":["ip"],"algorithm":"token_bucket","limit":100000,"window_seconds":60,"store":"approximate","on_store_failure":"open"}}]"#
+    )
+}
+
 /// `(NAME, value)` pairs in the Worker's spelling; Spin gets `SPIN_VARIABLE_<NAME>`.
 pub fn variables() -> Vec<(&'static str, String)> {
     vec![
@@ -23,5 +38,6 @@ pub fn variables() -> Vec<(&'static str, String)> {
         ("AUTH_SECRET", AUTH_SECRET.to_owned()),
         ("BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("REFRESH_REUSE_GRACE_SECONDS", REFRESH_GRACE_SECONDS.to_string()),
+        ("RATE_LIMIT_RULES", rate_limit_rules().replace('\n', "")),
     ]
 }

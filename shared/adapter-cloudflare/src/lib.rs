@@ -10,6 +10,8 @@
 mod body;
 mod clock;
 mod config;
+mod counter_object;
+mod counters;
 mod d1;
 mod http_client;
 mod kv;
@@ -27,6 +29,8 @@ use web::App;
 pub use body::WorkerBody;
 pub use clock::JsClock;
 pub use config::EnvConfig;
+pub use counter_object::RateCounter;
+pub use counters::DurableObjectCounters;
 pub use d1::{D1Sql, d1_error};
 pub use http_client::FetchHttp;
 pub use kv::WorkersKv;
@@ -48,6 +52,7 @@ pub fn platform(env: &worker::Env) -> Platform {
         clock: Rc::new(JsClock),
         random: Rc::new(SystemRandom),
         http: Rc::new(FetchHttp),
+        counters: Rc::new(DurableObjectCounters::new(env.clone())),
         log: Rc::new(ConsoleLog),
     }
 }

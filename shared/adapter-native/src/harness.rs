@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use ports::Platform;
+use ports::counters::SqlCounters;
 use ports::random::SystemRandom;
 use web::{App, Response};
 
@@ -56,6 +57,7 @@ impl TestPlatform {
             clock: self.clock.clone(),
             random: Rc::new(SystemRandom),
             http: self.http.clone(),
+            counters: Rc::new(SqlCounters::new(self.sql.clone())),
             log: self.log.clone(),
         }
     }

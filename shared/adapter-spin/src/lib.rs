@@ -24,6 +24,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use ports::Platform;
 use ports::clock::SystemClock;
+use ports::counters::SqlCounters;
 use ports::random::SystemRandom;
 use spin_sdk::http::{FromRequest, FullBody, IntoResponse};
 use spin_sdk::wasip3::http::types::{ErrorCode, Request as WasiRequest, Response as WasiResponse};
@@ -87,8 +88,10 @@ pub fn platform() -> Platform {
 }
 
 fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
+    let sql = Rc::new(SpinSql::new(DATABASE));
     Platform {
-        sql: Rc::new(SpinSql::new(DATABASE)),
+        counters: Rc::new(SqlCounters::new(sql.clone())),
+        sql,
         kv: Rc::new(SpinKv::new(KV_STORE)),
         config: Rc::new(SpinConfig),
         clock: Rc::new(SystemClock),
@@ -117,7 +120,7 @@ pub async fn serve(
     if let Some(ip) = client_ip(&head.headers) {
         head.extensions.insert(ip);
     }
-    let app = App::new(router());
+    let app = App::new(router()).layer(ratelimit::RateLimitLayer::new());
     let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform_with(http_client())).await;
     response.map(FullBody::<Bytes>::new).into_response()
 }

@@ -1,5 +1,7 @@
 //! The Cloudflare Worker entry point: every function's routes in one router, served through
 //! the Cloudflare adapter. Adding a function crate means one more `.merge(...)` in [`router`].
+//!
+//! The `RateCounter` Durable Object class (exact rate limits) comes from `adapter-cloudflare`.
 
 use std::rc::Rc;
 
@@ -17,7 +19,7 @@ pub fn router() -> Router {
 
 thread_local! {
     /// Built once per isolate; a Worker handles its requests on one thread.
-    static APP: Rc<App> = Rc::new(App::new(router()));
+    static APP: Rc<App> = Rc::new(App::new(router()).layer(ratelimit::RateLimitLayer::new()));
 }
 
 #[worker::event(fetch)]

@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod counters;
 pub mod error;
 pub mod http_client;
 pub mod kv;
@@ -19,6 +20,7 @@ use std::rc::Rc;
 
 pub use clock::Clock;
 pub use config::{Config, Secret};
+pub use counters::Counters;
 pub use error::{PortError, PortErrorKind};
 pub use http_client::HttpClient;
 pub use kv::Kv;
@@ -43,6 +45,8 @@ pub struct Platform {
     pub random: Rc<dyn Random>,
     /// Outbound HTTP.
     pub http: Rc<dyn HttpClient>,
+    /// Exact, atomic rate counters (Durable Objects, SQL).
+    pub counters: Rc<dyn Counters>,
     /// Where structured log lines go.
     pub log: Rc<dyn LogSink>,
 }

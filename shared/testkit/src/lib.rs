@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use web::ports::Sql;
 use web::ports::sql::Statement;
-use web::{App, Response, Router};
+use web::{App, ClientIp, Response, Router};
 
 /// `k1` with the RFC 8037 example seed.
 pub const SIGNING_KEYS: &str = "k1:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
@@ -16,6 +16,9 @@ pub const AUTH_SECRET: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xM
 pub const ADMIN_EMAIL: &str = "root@example.com";
 /// The password every test account uses.
 pub const PASSWORD: &str = "a sound passphrase 42";
+
+/// The client address every test request comes from (runtimes always report one).
+pub const CLIENT_IP: &str = "198.51.100.7";
 
 /// A function under test, plus auth, on a fresh native platform.
 pub struct Harness {
@@ -40,12 +43,15 @@ impl Harness {
         platform.config.set_secret("jwt_signing_keys", SIGNING_KEYS);
         platform.config.set_secret("auth_secret", AUTH_SECRET);
         platform.config.set_var("bootstrap_admin_email", ADMIN_EMAIL);
-        Self { platform, app: App::new(auth::router().merge(router)) }
+        // No rate limits unless a test configures them (set `rate_limit_rules` before the
+        // first request: the layer reads its rules once).
+        platform.config.set_var("rate_limit_rules", "[]");
+        Self { platform, app: App::new(auth::router().merge(router)).layer(ratelimit::RateLimitLayer::new()) }
     }
 
     /// Sends a request with raw headers and body.
     pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-        let mut builder = http::Request::builder().method(method).uri(uri);
+        let mut builder = http::Request::builder().method(method).uri(uri).extension(ClientIp(CLIENT_IP.to_owned()));
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }

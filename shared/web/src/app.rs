@@ -10,12 +10,13 @@ use ports::Platform;
 use crate::middleware::{access_log, cors, request_id, security_headers};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
-use crate::{BodyError, HttpSettings, IncomingBody, Problem, Request, Response, Router};
+use crate::{BodyError, HttpSettings, IncomingBody, Layer, Next, Problem, Request, Response, Router};
 
 /// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
 /// every request.
 pub struct App {
     router: Router,
+    layers: Vec<Rc<dyn Layer>>,
     settings: RefCell<Option<Rc<HttpSettings>>>,
 }
 
@@ -28,7 +29,13 @@ struct Dispatched {
 impl App {
     /// Wraps `router` in the pipeline.
     pub fn new(router: Router) -> Self {
-        Self { router, settings: RefCell::new(None) }
+        Self { router, layers: Vec::new(), settings: RefCell::new(None) }
+    }
+
+    /// Adds a layer around every handler (outermost first).
+    pub fn layer(mut self, layer: impl Layer + 'static) -> Self {
+        self.layers.push(Rc::new(layer));
+        self
     }
 
     /// The routes served.
@@ -137,7 +144,8 @@ impl App {
         };
         let request =
             Request::new(head, body, matched.params, matched.template, request_id.to_owned(), platform.clone());
-        let outcome = CatchUnwind::new(handler(request)).await.unwrap_or_else(|panic| Err(Problem::internal(panic)));
+        let chain = Next::new(&self.layers, handler).run(request);
+        let outcome = CatchUnwind::new(chain).await.unwrap_or_else(|panic| Err(Problem::internal(panic)));
         done(outcome)
     }
 }

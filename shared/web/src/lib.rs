@@ -12,6 +12,7 @@
 mod app;
 mod body;
 mod handler;
+mod layer;
 mod middleware;
 mod panic;
 mod problem;
@@ -23,6 +24,7 @@ mod settings;
 pub use app::App;
 pub use body::{BodyError, IncomingBody, append_within_limit};
 pub use handler::Handler;
+pub use layer::{Layer, Next};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
 pub use request::{ClientIp, Request};
 pub use response::{IntoResponse, Json, Response, empty_response, json_response};

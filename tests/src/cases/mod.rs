@@ -6,6 +6,7 @@ mod domain;
 mod errors;
 mod headers;
 mod health;
+mod limits;
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ type Case = (&'static str, fn(&Target) -> Outcome);
 
 /// Every case, as trials named `<runtime>::<module>::<case>`.
 pub fn trials(target: Arc<Target>) -> Vec<Trial> {
-    [health::CASES, errors::CASES, headers::CASES, cors::CASES, auth::CASES, domain::CASES]
+    [health::CASES, errors::CASES, headers::CASES, cors::CASES, auth::CASES, domain::CASES, limits::CASES]
         .into_iter()
         .flatten()
         .map(|&(name, case)| {

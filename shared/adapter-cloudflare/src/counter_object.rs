@@ -1,0 +1,48 @@
+//! The `RateCounter` Durable Object class (exported to JavaScript by `#[durable_object]`).
+// The macro generates public glue items that cannot carry doc comments.
+#![allow(missing_docs)]
+
+use std::cell::RefCell;
+
+use ports::counters::{Algorithm, CounterState, LimitSpec, apply};
+use worker::{DurableObject, Env, Request, Response, State, durable_object};
+
+use crate::counters::{Acquire, Answer};
+
+/// One counter. State lives in memory (so read-modify-write has no await in the middle) and
+/// is persisted to the object's storage after each change.
+#[durable_object]
+pub struct RateCounter {
+    state: State,
+    counter: RefCell<Option<Option<CounterState>>>,
+}
+
+impl DurableObject for RateCounter {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state, counter: RefCell::new(None) }
+    }
+
+    async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
+        let acquire: Acquire = request.json().await?;
+        if self.counter.borrow().is_none() {
+            let stored: Option<(i64, i64, i64)> = self.state.storage().get("state").await.ok().flatten();
+            let loaded = stored.map(|(a, b, t)| CounterState { a, b, t });
+            self.counter.borrow_mut().get_or_insert(loaded);
+        }
+        let spec = LimitSpec {
+            algorithm: if acquire.token_bucket { Algorithm::TokenBucket } else { Algorithm::SlidingWindow },
+            limit: acquire.limit,
+            window_ms: acquire.window_ms,
+        };
+        let current = self.counter.borrow().flatten();
+        let (next, decision) = apply(&spec, current, acquire.now);
+        *self.counter.borrow_mut() = Some(Some(next));
+        self.state.storage().put("state", (next.a, next.b, next.t)).await?;
+        Response::from_json(&Answer {
+            allowed: decision.allowed,
+            remaining: decision.remaining,
+            reset_ms: decision.reset_ms,
+            retry_after_ms: decision.retry_after_ms,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Approximate counters on KV, for cheap, high-volume limits.
+//!
+//! Workers KV is eventually consistent and accepts about one write per second per key, so a
+//! counter there cannot be exact. Each instance keeps its own count per key and fixed window,
+//! and syncs with KV at most once per [`SYNC_INTERVAL_MS`]: it reads the shared count, adds what
+//! it admitted since the last sync, and writes the sum back. Between syncs it decides from the
+//! last shared count plus its own.
+//!
+//! **Error bound.** Within one window, each instance can admit up to `limit − shared` requests
+//! between two syncs, and syncs overwrite each other (last write wins). With `I` instances seeing
+//! a key, admitted requests per window are at most about `I × limit` in the worst case, and
+//! typically `limit + (I − 1) × (requests each instance receives per sync interval)`. Counts
+//! published from other locations take up to ~60 s to become visible. Use the exact store where
+//! the limit matters (sign-in, writes); use this one for broad abuse ceilings.
+//!
+//! Only fixed windows are used here (token-bucket rules on this store count per window too).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ports::counters::{Decision, LimitSpec};
+use ports::{Kv, PortError};
+
+/// Minimum time between two syncs of one key by one instance.
+pub const SYNC_INTERVAL_MS: i64 = 1000;
+
+#[derive(Debug, Clone, Copy)]
+struct Local {
+    window_start: i64,
+    shared: i64,
+    unsynced: i64,
+    /// When this instance last synced the key; `None` = never.
+    last_sync: Option<i64>,
+}
+
+thread_local! {
+    /// This instance's view of each key (bounded: cleared when it grows past 10 000 keys).
+    static LOCAL: RefCell<HashMap<String, Local>> = RefCell::new(HashMap::new());
+}
+
+/// Counts one request against `key` under `spec` using KV for sharing.
+pub async fn acquire(kv: &dyn Kv, key: &str, spec: &LimitSpec, now: i64) -> Result<Decision, PortError> {
+    let window = spec.window_ms.max(1);
+    let window_start = now - now.rem_euclid(window);
+    let kv_key = format!("{key}|{window_start}");
+    let mut local = LOCAL
+        .with_borrow(|map| map.get(key).copied())
+        .filter(|l| l.window_start == window_start)
+        .unwrap_or(Local { window_start, shared: 0, unsynced: 0, last_sync: None });
+    if local.last_sync.is_none_or(|last| now.saturating_sub(last) >= SYNC_INTERVAL_MS) {
+        let shared = kv
+            .get(&kv_key)
+            .await?
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0i64);
+        let total = shared.max(local.shared) + local.unsynced;
+        if local.unsynced > 0 {
+            let ttl = Duration::from_millis(u64::try_from(window * 2).unwrap_or(u64::MAX));
+            kv.put(&kv_key, total.to_string().as_bytes(), Some(ttl)).await?;
+        }
+        local = Local { window_start, shared: total, unsynced: 0, last_sync: Some(now) };
+    }
+    let used = local.shared + local.unsynced;
+    let allowed = used < spec.limit;
+    if allowed {
+        local.unsynced += 1;
+    }
+    LOCAL.with_borrow_mut(|map| {
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(key.to_owned(), local);
+    });
+    let reset_ms = window_start + window - now;
+    Ok(Decision {
+        allowed,
+        remaining: (spec.limit - used - i64::from(allowed)).max(0),
+        reset_ms,
+        retry_after_ms: if allowed { 0 } else { reset_ms },
+    })
+}

@@ -1,0 +1,135 @@
+//! Rate limiting through the native adapters: exact counters in SQL, KV approximation,
+//! headers, 429s, failure policies, and agreement between the SQL and Rust arithmetic.
+
+use ports::counters::{Algorithm, Counters, LimitSpec, SqlCounters, apply};
+use testkit::{Harness, code};
+use web::ports::sql::Statement;
+use web::ports::{Kv, Sql};
+
+fn rules(json: &str) -> String {
+    json.replace('\'', "\"")
+}
+
+async fn harness(rule_json: &str) -> Harness {
+    let h = Harness::with_router(health::router()).await;
+    h.platform.config.set_var("rate_limit_rules", &rules(rule_json));
+    h
+}
+
+#[tokio::test]
+async fn exact_sliding_window_counts_down_then_refuses_with_retry_after() {
+    let h = harness("[{'name': 'probe', 'routes': ['/health'], 'key': ['ip'], 'algorithm': 'sliding_window', 'limit': 3, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': 'closed'}]").await;
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let (status, _, response) = h.call("GET", "/health", &[], b"").await;
+        assert_eq!(status, 200);
+        assert_eq!(response.headers()["ratelimit-policy"], "\"probe\";q=3;w=60");
+        remaining.push(response.headers()["ratelimit"].to_str().unwrap().to_owned());
+    }
+    assert!(remaining[0].starts_with("\"probe\";r=2;t="), "{remaining:?}");
+    assert!(remaining[1].starts_with("\"probe\";r=1;"));
+    assert!(remaining[2].starts_with("\"probe\";r=0;"));
+    let (status, problem, response) = h.call("GET", "/health", &[], b"").await;
+    assert_eq!((status, code(&problem)), (429, "rate_limited"));
+    assert_eq!(problem["rate_limit_rule"], "probe");
+    let retry_after: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=120).contains(&retry_after), "{retry_after}");
+    assert!(response.headers().contains_key("ratelimit"), "429s carry the headers too");
+    // Routes the rule does not cover are not limited.
+    assert_eq!(h.call("GET", "/ready", &[], b"").await.0, 200);
+    // Honouring Retry-After works.
+    h.platform.clock.advance(retry_after * 1000);
+    assert_eq!(h.call("GET", "/health", &[], b"").await.0, 200);
+}
+
+#[tokio::test]
+async fn user_keyed_token_buckets_are_per_user_and_skip_anonymous_calls() {
+    let h = harness("[{'name': 'me', 'routes': ['/v1/users/me'], 'key': ['user'], 'algorithm': 'token_bucket', 'limit': 2, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': 'closed'}]").await;
+    let alice = h.user("alice@example.com").await;
+    let bob = h.user("bob@example.com").await;
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 429);
+    assert_eq!(h.get("/v1/users/me", &bob).await.0, 200, "another user has their own bucket");
+    // A forged token does not get a key (so it cannot spend anyone's quota): it reaches the
+    // handler and is refused there.
+    assert_eq!(h.get("/v1/users/me", "forged.token.value").await.0, 401);
+    // One token refills every 30 s.
+    h.platform.clock.advance(30_000);
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 429);
+}
+
+#[tokio::test]
+async fn a_broken_exact_store_fails_closed_or_open_as_configured_and_logs() {
+    for (policy, expected) in [("closed", 503), ("open", 200)] {
+        let h = harness(&format!("[{{'name': 'probe', 'routes': ['/health'], 'key': ['ip'], 'algorithm': 'sliding_window', 'limit': 3, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': '{policy}'}}]")).await;
+        h.platform.sql.run(&Statement::new("DROP TABLE rate_limits")).await.unwrap();
+        let (status, body, response) = h.call("GET", "/health", &[], b"").await;
+        assert_eq!(status, expected, "{policy}: {body}");
+        if expected == 503 {
+            assert_eq!(code(&body), "service_unavailable");
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        let warnings = h.platform.log.lines().into_iter().filter(|l| l.contains("rate_limit_store_failure")).count();
+        assert_eq!(warnings, 1, "{policy}: never silent");
+    }
+}
+
+#[tokio::test]
+async fn approximate_store_admits_the_limit_per_window_in_one_instance_and_respects_kv_outage_policy() {
+    let h = harness("[{'name': 'cheap', 'routes': ['/health'], 'key': ['ip'], 'algorithm': 'sliding_window', 'limit': 5, 'window_seconds': 60, 'store': 'approximate', 'on_store_failure': 'open'}]").await;
+    let mut admitted = 0;
+    for _ in 0..8 {
+        if h.call("GET", "/health", &[], b"").await.0 == 200 {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 5);
+    // The shared count reached KV (synced at most once a second).
+    h.platform.clock.advance(1_000);
+    let _ = h.call("GET", "/health", &[], b"").await;
+    let page = h.platform.kv.list("rl:cheap", None, 10).await.unwrap();
+    assert_eq!(page.keys.len(), 1);
+    let stored: i64 =
+        String::from_utf8(h.platform.kv.get(&page.keys[0]).await.unwrap().unwrap()).unwrap().parse().unwrap();
+    assert_eq!(stored, 5);
+    h.platform.kv.set_outage(true);
+    h.platform.clock.advance(60_000);
+    assert_eq!(h.call("GET", "/health", &[], b"").await.0, 200, "fail open");
+}
+
+/// xorshift64: deterministic pseudo-random numbers for the agreement test.
+fn next(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+#[tokio::test]
+async fn the_sql_upsert_and_the_rust_arithmetic_agree_on_random_traffic() {
+    let sql = adapter_native::NativeSql::migrated().await;
+    let counters = SqlCounters::new(sql.clone());
+    let mut seed = 0x9e37_79b9_7f4a_7c15;
+    for round in 0..40 {
+        let algorithm = if round % 2 == 0 { Algorithm::SlidingWindow } else { Algorithm::TokenBucket };
+        let spec = LimitSpec {
+            algorithm,
+            limit: 1 + (next(&mut seed) % 7) as i64,
+            window_ms: 100 + (next(&mut seed) % 2000) as i64,
+        };
+        let key = format!("agree-{round}");
+        let mut state = None;
+        let mut now = 1_767_225_600_000 + (next(&mut seed) % 10_000) as i64;
+        for step in 0..60 {
+            now += (next(&mut seed) % (spec.window_ms as u64 / 3 + 1)) as i64;
+            let (next_state, expected) = apply(&spec, state, now);
+            state = Some(next_state);
+            let got = counters.acquire(&key, &spec, now).await.unwrap();
+            assert_eq!(got, expected, "round {round} step {step} {spec:?} at {now}");
+        }
+    }
+    let rows = sql.query(&Statement::new("SELECT COUNT(*) AS n FROM rate_limits")).await.unwrap();
+    assert_eq!(rows[0].get::<i64>("n").unwrap(), 40);
+}
