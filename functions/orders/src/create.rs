@@ -200,7 +200,11 @@ async fn place(
         batch.push(idempotency::complete(reservation, &response));
     }
     match platform.sql.batch(&batch).await {
-        Ok(_) => Ok(response),
+        Ok(_) => {
+            let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
+            rest::catalog_cache::products_changed(platform, &ids).await;
+            Ok(response)
+        }
         Err(error) if error.kind == PortErrorKind::Constraint && error.message.contains("stock_not_negative") => {
             Err(insufficient_stock())
         }

@@ -59,7 +59,10 @@ pub async fn get(request: Request) -> Result<Response, Problem> {
         return Ok(with_etag(empty_response(StatusCode::NOT_MODIFIED), order.version));
     }
     attach_items(&request, std::slice::from_mut(&mut order)).await?;
-    Ok(with_etag(json_response(StatusCode::OK, &order.render(version(&request)))?, order.version))
+    let mut response = with_etag(json_response(StatusCode::OK, &order.render(version(&request)))?, order.version);
+    // User data: never in shared caches; clients revalidate with the ETag.
+    response.headers_mut().insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("private, no-cache"));
+    Ok(response)
 }
 
 /// `GET /vN/orders`: one's own orders, or all with `orders:read_all`. Filters `status`,
@@ -228,6 +231,10 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
         return Err(precondition_failed());
     }
     attach_items(&request, std::slice::from_mut(&mut order)).await?;
+    if to == Status::Cancelled {
+        let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
+        rest::catalog_cache::products_changed(platform, &ids).await;
+    }
     Ok(with_etag(json_response(StatusCode::OK, &order.render(version(&request)))?, order.version))
 }
 
@@ -261,6 +268,8 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
         return Err(precondition_failed());
     }
     let platform = request.platform();
+    let mut order = order;
+    attach_items(&request, std::slice::from_mut(&mut order)).await?;
     let batch = [
         restock(&order.id, platform.clock.now_millis(), None),
         audit::statement(
@@ -284,5 +293,7 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
     if results[2].rows_affected == 0 {
         return Err(precondition_failed());
     }
+    let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
+    rest::catalog_cache::products_changed(platform, &ids).await;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

@@ -10,8 +10,8 @@ use web::ports::sql::Row;
 pub const COLUMNS: &str =
     "id, sku, name, description, price_minor, currency, stock, active, created_at, updated_at, version";
 
-/// A product as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A product as stored (and as cached: the JSON of this struct).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Product {
     /// Id (UUID).
     pub id: String,

@@ -8,8 +8,14 @@ use rest::idempotency::{self, Outcome};
 use rest::listing::{self, CursorPage, Filter, NumberedPage, Page, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
+use std::rc::Rc;
 use web::ports::PortErrorKind;
 use web::ports::sql::{Statement, Value};
+
+use cache::{Loader, Source};
+use futures_util::FutureExt;
+use rest::catalog_cache;
+use web::ports::Platform;
 use web::{Problem, Request, Response, empty_response, json_response};
 
 use crate::input::{self, Changes};
@@ -59,28 +65,76 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
         let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         filter.and("name LIKE ? ESCAPE '\\'", [Value::from(format!("{escaped}%"))]);
     }
-    let sql = &request.platform().sql;
+    let platform = request.platform().clone();
+    if can_write(principal.as_ref()) {
+        // Staff views (inactive products included) are never cached.
+        let body = list_body(platform, filter, sort, page, version).await?;
+        return Ok(with_cache_headers(body_response(body), &request, None));
+    }
+    let generation = catalog_cache::generation(&platform).await;
+    let key = catalog_cache::list_key(&generation, version.prefix(), request.uri().query().unwrap_or(""));
+    let loader_platform = platform.clone();
+    let loader: Loader = Rc::new(move || {
+        Box::pin(
+            list_body(loader_platform.clone(), filter.clone(), sort, page.clone(), version).map(|body| body.map(Some)),
+        )
+    });
+    let (body, source) = cache::read_through(&platform, &key, catalog_cache::LIST_POLICY, loader).await?;
+    let body = body.ok_or_else(|| Problem::internal("list loader returned nothing"))?;
+    Ok(with_cache_headers(body_response(body), &request, Some(source)))
+}
+
+/// Renders one list page as JSON (the unit the list cache stores).
+async fn list_body(
+    platform: Platform,
+    filter: Filter,
+    sort: Sort,
+    page: Page,
+    version: ApiVersion,
+) -> Result<Vec<u8>, Problem> {
     let (query, params) = filter.page_query(COLUMNS, "products", sort, &page);
-    let rows = sql.query(&Statement { sql: query, params }).await?;
+    let rows = platform.sql.query(&Statement { sql: query, params }).await?;
     let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
     let more = split_extra(&mut products, &page);
     let items: Vec<_> = products.iter().map(|p| p.render(version)).collect();
-    match page {
+    let body = match page {
         Page::Numbered { page, per_page } => {
             let (query, params) = filter.count_query("products");
-            let total = sql
+            let total = platform
+                .sql
                 .query_optional(&Statement { sql: query, params })
                 .await?
                 .map(|r| r.get::<i64>("total"))
                 .transpose()?;
-            json_response(StatusCode::OK, &NumberedPage { items, page, per_page, total: total.unwrap_or(0) })
+            serde_json::to_vec(&NumberedPage { items, page, per_page, total: total.unwrap_or(0) })
         }
         Page::Cursor { .. } => {
             let next_cursor =
                 more.then(|| products.last().map(|p| encode_cursor(&sort_value(p, sort), &p.id))).flatten();
-            json_response(StatusCode::OK, &CursorPage { items, next_cursor })
+            serde_json::to_vec(&CursorPage { items, next_cursor })
         }
+    };
+    body.map_err(|e| Problem::internal(format!("serialising a product page: {e}")))
+}
+
+fn body_response(body: Vec<u8>) -> Response {
+    let mut response = Response::new(body.into());
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Public caching for anonymous reads, private revalidation otherwise; `X-Cache` says which
+/// tier answered.
+fn with_cache_headers(mut response: Response, request: &Request, source: Option<Source>) -> Response {
+    let anonymous = request.header(header::AUTHORIZATION).is_none() && request.header("x-api-key").is_none();
+    let headers = response.headers_mut();
+    let control = if anonymous { catalog_cache::PUBLIC_CACHE_CONTROL } else { "private, no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(control));
+    headers.append(header::VARY, HeaderValue::from_static("Authorization, X-API-Key"));
+    if let Some(source) = source {
+        headers.insert("x-cache", HeaderValue::from_static(source.as_str()));
     }
+    response
 }
 
 fn sort_value(product: &Product, sort: Sort) -> Value {
@@ -91,9 +145,8 @@ fn sort_value(product: &Product, sort: Sort) -> Value {
     }
 }
 
-async fn load(request: &Request, id: &str) -> Result<Option<Product>, Problem> {
-    let row = request
-        .platform()
+async fn load(platform: &Platform, id: &str) -> Result<Option<Product>, Problem> {
+    let row = platform
         .sql
         .query_optional(&Statement::new(format!("SELECT {COLUMNS} FROM products WHERE id = ?1")).bind(id))
         .await?;
@@ -114,14 +167,43 @@ fn respond(product: &Product, version: ApiVersion, status: StatusCode) -> Result
 /// `GET /vN/products/{id}`: inactive products are 404 except to staff; `If-None-Match` → 304.
 pub async fn get(request: Request) -> Result<Response, Problem> {
     let principal = authenticate_optional(&request).await?;
-    let product = load(&request, request.param("id")?).await?.ok_or_else(Problem::not_found)?;
-    if !product.active && !can_write(principal.as_ref()) {
-        return Err(Problem::not_found());
-    }
+    let id = request.param("id")?.to_owned();
+    let (product, source) = if can_write(principal.as_ref()) {
+        (load(request.platform(), &id).await?, None)
+    } else {
+        let (product, source) = cached(request.platform(), &id).await?;
+        (product.filter(|p| p.active), Some(source))
+    };
+    let product = product.ok_or_else(Problem::not_found)?;
     if if_none_match(&request, product.version) {
-        return Ok(with_etag(empty_response(StatusCode::NOT_MODIFIED), product.version));
+        return Ok(with_cache_headers(
+            with_etag(empty_response(StatusCode::NOT_MODIFIED), product.version),
+            &request,
+            source,
+        ));
     }
-    respond(&product, version(&request), StatusCode::OK)
+    Ok(with_cache_headers(respond(&product, version(&request), StatusCode::OK)?, &request, source))
+}
+
+/// A product through the catalogue cache.
+async fn cached(platform: &Platform, id: &str) -> Result<(Option<Product>, Source), Problem> {
+    let loader_platform = platform.clone();
+    let owned_id = id.to_owned();
+    let loader: Loader = Rc::new(move || {
+        let platform = loader_platform.clone();
+        let id = owned_id.clone();
+        Box::pin(async move {
+            let product = load(&platform, &id).await?;
+            product.map(|p| serde_json::to_vec(&p).map_err(|e| Problem::internal(e.to_string()))).transpose()
+        })
+    });
+    let (bytes, source) =
+        cache::read_through(platform, &catalog_cache::product_key(id), catalog_cache::PRODUCT_POLICY, loader).await?;
+    let product = bytes
+        .map(|b| serde_json::from_slice(&b))
+        .transpose()
+        .map_err(|e| Problem::internal(format!("cached product: {e}")))?;
+    Ok((product, source))
 }
 
 /// `POST /vN/products` (needs `products:write`; honours `Idempotency-Key`).
@@ -187,7 +269,10 @@ async fn create_product(
         batch.push(idempotency::complete(reservation, &response));
     }
     match platform.sql.batch(&batch).await {
-        Ok(_) => Ok(response),
+        Ok(_) => {
+            catalog_cache::products_changed(platform, &[&product.id]).await;
+            Ok(response)
+        }
         Err(error) if error.kind == PortErrorKind::Constraint => {
             Err(Problem::new(StatusCode::CONFLICT, "sku_taken", "SKU already exists")
                 .with_detail("Another product has this SKU."))
@@ -201,7 +286,7 @@ pub async fn update(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::ProductsWrite)?;
     let version = version(&request);
-    let current = load(&request, request.param("id")?).await?.ok_or_else(Problem::not_found)?;
+    let current = load(request.platform(), request.param("id")?).await?.ok_or_else(Problem::not_found)?;
     let expected = if_match(&request)?.unwrap_or(current.version);
     if expected != current.version {
         return Err(precondition_failed());
@@ -216,7 +301,7 @@ pub async fn update(request: Request) -> Result<Response, Problem> {
 pub async fn deactivate(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::ProductsWrite)?;
-    let current = load(&request, request.param("id")?).await?.ok_or_else(Problem::not_found)?;
+    let current = load(request.platform(), request.param("id")?).await?.ok_or_else(Problem::not_found)?;
     if if_match(&request)?.is_some_and(|v| v != current.version) {
         return Err(precondition_failed());
     }
@@ -302,5 +387,6 @@ async fn write_change(
     if results.first().is_none_or(|r| r.rows_affected == 0) {
         return Err(precondition_failed());
     }
+    catalog_cache::products_changed(platform, &[&current.id]).await;
     Ok(())
 }

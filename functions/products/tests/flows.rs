@@ -218,3 +218,45 @@ async fn idempotent_creates_replay_and_refuse_reuse() {
     let (status, _, _) = h.send("POST", "/v1/products", Some(&staff), &key, Some(&different)).await;
     assert_eq!(status, 201, "an expired key is a new key");
 }
+
+#[tokio::test]
+async fn anonymous_reads_are_cached_and_writes_invalidate_them() {
+    let (h, staff, customer) = harness().await;
+    let (_, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&widget_v1())).await;
+    let uri = format!("/v2/products/{}", created["id"].as_str().unwrap());
+
+    let (status, _, first) = h.send("GET", &uri, None, &[], None).await;
+    assert_eq!((status, first.headers()["x-cache"].to_str().unwrap()), (200, "miss"));
+    assert_eq!(first.headers()["cache-control"], "public, max-age=30, stale-while-revalidate=60");
+    assert!(first.headers()["vary"].to_str().unwrap().contains("Authorization"));
+    let statements = h.platform.sql.statements_run();
+    for _ in 0..5 {
+        let (status, _, again) = h.send("GET", &uri, None, &[], None).await;
+        assert_eq!((status, again.headers()["x-cache"].to_str().unwrap()), (200, "hit-memory"));
+    }
+    assert_eq!(h.platform.sql.statements_run(), statements, "cache hits run no SQL");
+    let (_, _, private) = h.send("GET", &uri, Some(&customer), &[], None).await;
+    assert_eq!(private.headers()["cache-control"], "private, no-cache", "authenticated reads are private");
+
+    // A write is visible to the next read (read-your-write through the cache).
+    let (status, _, _) =
+        h.send("PATCH", &uri, Some(&staff), &[], Some(&json!({"price": {"amount": "5.00", "currency": "EUR"}}))).await;
+    assert_eq!(status, 200);
+    let (_, fresh, response) = h.send("GET", &uri, None, &[], None).await;
+    assert_eq!(fresh["price"]["amount"], "5.00");
+    assert_eq!(response.headers()["x-cache"], "miss");
+
+    // Lists too: a new product appears at once.
+    let (_, list, _) = h.send("GET", "/v1/products", None, &[], None).await;
+    assert_eq!(list["total"], 1);
+    let (_, _, cached) = h.send("GET", "/v1/products", None, &[], None).await;
+    assert_eq!(cached.headers()["x-cache"], "hit-memory");
+    let other = json!({"sku": "W-2", "name": "Another", "price_minor": 1, "currency": "EUR", "stock": 1});
+    h.send("POST", "/v1/products", Some(&staff), &[], Some(&other)).await;
+    let (_, list, _) = h.send("GET", "/v1/products", None, &[], None).await;
+    assert_eq!(list["total"], 2);
+
+    // Deactivated products vanish from the public view at once.
+    h.send("DELETE", &uri, Some(&staff), &[], None).await;
+    assert_eq!(h.send("GET", &uri, None, &[], None).await.0, 404);
+}

@@ -7,6 +7,7 @@
 //! Panics: the release build aborts on panic; worker 0.8's shim then answers that request
 //! with an error and re-instantiates the module for the next one.
 
+mod background;
 mod body;
 mod clock;
 mod config;
@@ -26,6 +27,7 @@ use ports::Platform;
 use ports::random::SystemRandom;
 use web::App;
 
+pub use background::WaitUntil;
 pub use body::WorkerBody;
 pub use clock::JsClock;
 pub use config::EnvConfig;
@@ -43,8 +45,8 @@ pub const D1_BINDING: &str = "DB";
 /// The KV binding name.
 pub const KV_BINDING: &str = "KV";
 
-/// The platform for one request, over the Worker's `env`.
-pub fn platform(env: &worker::Env) -> Platform {
+/// The platform for one request, over the Worker's `env` and invocation `context`.
+pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
     Platform {
         sql: Rc::new(D1Sql::new(env.clone(), D1_BINDING)),
         kv: Rc::new(WorkersKv::new(env.clone(), KV_BINDING)),
@@ -53,13 +55,19 @@ pub fn platform(env: &worker::Env) -> Platform {
         random: Rc::new(SystemRandom),
         http: Rc::new(FetchHttp),
         counters: Rc::new(DurableObjectCounters::new(env.clone())),
+        background: Rc::new(WaitUntil::new(context)),
         log: Rc::new(ConsoleLog),
     }
 }
 
 /// Serves one `fetch` event with `app`.
-pub async fn serve(request: worker::Request, env: &worker::Env, app: &App) -> worker::Result<worker::Response> {
+pub async fn serve(
+    request: worker::Request,
+    env: &worker::Env,
+    context: worker::Context,
+    app: &App,
+) -> worker::Result<worker::Response> {
     let head = to_http_request(&request)?;
-    let response = app.handle(head.map(|()| WorkerBody::new(request)), platform(env)).await;
+    let response = app.handle(head.map(|()| WorkerBody::new(request)), platform(env, Rc::new(context))).await;
     to_worker_response(response)
 }

@@ -8,7 +8,7 @@ use ports::counters::SqlCounters;
 use ports::random::SystemRandom;
 use web::{App, Response};
 
-use crate::{CapturedLog, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql};
+use crate::{CapturedLog, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, QueuedBackground};
 
 /// 2026-01-01T00:00:00Z, where test clocks start.
 pub const TEST_EPOCH_MILLIS: i64 = 1_767_225_600_000;
@@ -27,6 +27,8 @@ pub struct TestPlatform {
     pub http: Rc<FakeHttp>,
     /// Captured log lines.
     pub log: Rc<CapturedLog>,
+    /// Background tasks, run when the test says.
+    pub background: Rc<QueuedBackground>,
 }
 
 impl TestPlatform {
@@ -45,6 +47,7 @@ impl TestPlatform {
             clock,
             http: Rc::new(FakeHttp::default()),
             log: Rc::new(CapturedLog::default()),
+            background: Rc::new(QueuedBackground::default()),
         }
     }
 
@@ -58,6 +61,7 @@ impl TestPlatform {
             random: Rc::new(SystemRandom),
             http: self.http.clone(),
             counters: Rc::new(SqlCounters::new(self.sql.clone())),
+            background: self.background.clone(),
             log: self.log.clone(),
         }
     }

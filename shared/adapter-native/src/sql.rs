@@ -12,6 +12,7 @@ use rusqlite::{Connection, ErrorCode, params_from_iter};
 /// An in-memory SQLite database implementing [`Sql`].
 pub struct NativeSql {
     connection: RefCell<Connection>,
+    statements: std::cell::Cell<u64>,
 }
 
 impl NativeSql {
@@ -19,7 +20,7 @@ impl NativeSql {
     pub fn empty() -> Self {
         let connection = Connection::open_in_memory().expect("open in-memory SQLite");
         connection.execute_batch("PRAGMA foreign_keys = ON;").expect("enable foreign keys");
-        Self { connection: RefCell::new(connection) }
+        Self { connection: RefCell::new(connection), statements: std::cell::Cell::new(0) }
     }
 
     /// A database with every shipped migration applied, through the same runner Spin uses.
@@ -27,6 +28,11 @@ impl NativeSql {
         let sql = Rc::new(Self::empty());
         migrations::apply_pending(&*sql).await.expect("apply migrations");
         sql
+    }
+
+    /// Statements run so far (tests count real database work with it).
+    pub fn statements_run(&self) -> u64 {
+        self.statements.get()
     }
 
     fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
@@ -53,10 +59,12 @@ impl NativeSql {
 #[async_trait(?Send)]
 impl Sql for NativeSql {
     async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
+        self.statements.set(self.statements.get() + 1);
         Self::run_on(&self.connection.borrow(), statement)
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        self.statements.set(self.statements.get() + statements.len() as u64);
         let mut connection = self.connection.borrow_mut();
         let transaction = connection.transaction().map_err(port_error)?;
         let results = statements.iter().map(|s| Self::run_on(&transaction, s)).collect::<Result<Vec<_>, _>>()?;

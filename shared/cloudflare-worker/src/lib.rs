@@ -23,9 +23,13 @@ thread_local! {
 }
 
 #[worker::event(fetch)]
-async fn fetch(request: worker::Request, env: worker::Env, _ctx: worker::Context) -> worker::Result<worker::Response> {
+async fn fetch(
+    request: worker::Request,
+    env: worker::Env,
+    context: worker::Context,
+) -> worker::Result<worker::Response> {
     let app = APP.with(Rc::clone);
-    adapter_cloudflare::serve(request, &env, &app).await
+    adapter_cloudflare::serve(request, &env, context, &app).await
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //!
 //! All traits are `?Send`: both edge runtimes run one request on one thread.
 
+pub mod background;
 pub mod clock;
 pub mod config;
 pub mod counters;
@@ -18,6 +19,7 @@ pub mod sql;
 
 use std::rc::Rc;
 
+pub use background::Background;
 pub use clock::Clock;
 pub use config::{Config, Secret};
 pub use counters::Counters;
@@ -47,6 +49,8 @@ pub struct Platform {
     pub http: Rc<dyn HttpClient>,
     /// Exact, atomic rate counters (Durable Objects, SQL).
     pub counters: Rc<dyn Counters>,
+    /// Work after the response.
+    pub background: Rc<dyn Background>,
     /// Where structured log lines go.
     pub log: Rc<dyn LogSink>,
 }

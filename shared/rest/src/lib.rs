@@ -1,8 +1,10 @@
 //! Conventions shared by the resource functions (customers, products, orders, audit), one
 //! module each: money in integer minor units, the two API versions, listing, ETags and
-//! `If-Match`, `Idempotency-Key`, and audit rows written in the same batch as the change.
+//! `If-Match`, `Idempotency-Key`, audit rows written in the same batch as the change, and the
+//! catalogue's cache keys (shared by the products and orders functions, which both change it).
 
 pub mod audit;
+pub mod catalog_cache;
 pub mod idempotency;
 pub mod listing;
 pub mod money;

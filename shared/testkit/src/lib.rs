@@ -40,6 +40,8 @@ impl Harness {
     /// `router` plus the auth routes.
     pub async fn with_router(router: Router) -> Self {
         let platform = TestPlatform::new().await;
+        // The memory tier is per instance (thread): start every test cold.
+        cache::clear_memory();
         platform.config.set_secret("jwt_signing_keys", SIGNING_KEYS);
         platform.config.set_secret("auth_secret", AUTH_SECRET);
         platform.config.set_var("bootstrap_admin_email", ADMIN_EMAIL);

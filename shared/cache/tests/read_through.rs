@@ -1,0 +1,131 @@
+//! The cache through the native adapters, counting real SQL statements.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use adapter_native::TestPlatform;
+use cache::{Loader, Policy, Source, read_through};
+use futures_util::future::join_all;
+use web::ports::sql::Statement;
+
+const POLICY: Policy = Policy { fresh: Duration::from_secs(30), stale: Duration::from_secs(60) };
+
+/// Loads the schema version from SQL (a real statement), slowly: the clock moves 50 ms.
+fn loader(platform: &TestPlatform) -> Loader {
+    let platform_ports = platform.platform();
+    let clock = platform.clock.clone();
+    Rc::new(move || {
+        let ports = platform_ports.clone();
+        let clock = clock.clone();
+        Box::pin(async move {
+            // Real databases answer later: let every concurrent reader start first.
+            tokio::task::yield_now().await;
+            let row = ports.sql.query_optional(&Statement::new("SELECT MAX(version) AS v FROM schema_version")).await?;
+            clock.advance(50);
+            Ok(row.map(|r| r.get::<i64>("v").unwrap_or(0).to_string().into_bytes()))
+        })
+    })
+}
+
+#[tokio::test]
+async fn a_cold_stampede_runs_one_query_and_later_reads_hit_the_tiers() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    let load = loader(&platform);
+    let before = platform.sql.statements_run();
+    let reads = (0..50).map(|_| read_through(&ports, "stampede", POLICY, Rc::clone(&load)));
+    let results = join_all(reads).await;
+    assert_eq!(platform.sql.statements_run() - before, 1, "50 concurrent cold reads, one SQL statement");
+    let first = results[0].as_ref().unwrap().0.clone();
+    assert!(first.is_some());
+    assert!(results.iter().all(|r| r.as_ref().unwrap().0 == first));
+    assert_eq!(results.iter().filter(|r| r.as_ref().unwrap().1 == Source::Miss).count(), 50, "all shared the one load");
+
+    let (_, source) = read_through(&ports, "stampede", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!(source, Source::Memory);
+    cache::clear_memory();
+    let (_, source) = read_through(&ports, "stampede", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!(source, Source::Kv, "another instance finds it in KV");
+    assert_eq!(platform.sql.statements_run() - before, 1);
+}
+
+#[tokio::test]
+async fn stale_entries_are_served_while_a_background_refresh_runs() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    let load = loader(&platform);
+    read_through(&ports, "swr", POLICY, Rc::clone(&load)).await.unwrap();
+    platform.clock.advance(31_000);
+    let before = platform.sql.statements_run();
+    let (value, source) = read_through(&ports, "swr", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!((value.is_some(), source), (true, Source::Stale));
+    assert_eq!(platform.sql.statements_run(), before, "the stale answer did not wait for SQL");
+    assert_eq!(platform.background.pending(), 1);
+    let (_, source) = read_through(&ports, "swr", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!(source, Source::Stale);
+    assert_eq!(platform.background.pending(), 1, "one refresh at a time per key");
+    platform.background.run_all().await;
+    assert_eq!(platform.sql.statements_run() - before, 1);
+    let (_, source) = read_through(&ports, "swr", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!(source, Source::Memory, "refreshed");
+    // Past the stale window it is a plain miss.
+    platform.clock.advance(200_000);
+    let (_, source) = read_through(&ports, "swr", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!(source, Source::Miss);
+}
+
+#[tokio::test]
+async fn entries_near_expiry_with_slow_loads_refresh_early() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    let load = loader(&platform);
+    read_through(&ports, "early", POLICY, Rc::clone(&load)).await.unwrap();
+    // 1 ms before expiry, a 50 ms load: P(early refresh) = 1 − e^(−1/50) per read… no: it is
+    // P(−50·ln u ≥ 1) = P(u ≤ e^(−1/50)) ≈ 0.98 per read.
+    platform.clock.advance(30_000 - 1);
+    let mut scheduled = false;
+    for _ in 0..10 {
+        let (_, source) = read_through(&ports, "early", POLICY, Rc::clone(&load)).await.unwrap();
+        assert_eq!(source, Source::Memory, "still served fresh");
+        scheduled |= platform.background.pending() > 0;
+    }
+    assert!(scheduled, "an early refresh was scheduled");
+    // Far from expiry, practically never: P ≈ e^(−29000/50) per read.
+    platform.background.run_all().await;
+    for _ in 0..10 {
+        read_through(&ports, "early", POLICY, Rc::clone(&load)).await.unwrap();
+    }
+    assert_eq!(platform.background.pending(), 0);
+}
+
+#[tokio::test]
+async fn kv_outage_falls_through_to_sql_and_is_logged() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    platform.kv.set_outage(true);
+    let (value, source) = read_through(&ports, "down", POLICY, loader(&platform)).await.unwrap();
+    assert_eq!((value.is_some(), source), (true, Source::Miss));
+    assert!(platform.log.lines().iter().any(|l| l.contains("cache_degraded")));
+}
+
+#[tokio::test]
+async fn invalidation_drops_both_tiers_and_missing_values_are_not_cached() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    let load = loader(&platform);
+    read_through(&ports, "inv", POLICY, Rc::clone(&load)).await.unwrap();
+    cache::invalidate(&ports, &["inv".to_owned()]).await;
+    let (_, source) = read_through(&ports, "inv", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!(source, Source::Miss);
+
+    let nothing: Loader = Rc::new(|| Box::pin(async { Ok(None) }));
+    for _ in 0..2 {
+        let (value, source) = read_through(&ports, "absent", POLICY, Rc::clone(&nothing)).await.unwrap();
+        assert_eq!((value, source), (None, Source::Miss));
+    }
+}

@@ -1,0 +1,53 @@
+//! Cache keys and policies of the public catalogue, and their invalidation.
+//!
+//! Product reads are cached by id (the stored product, rendered per version on the way out);
+//! list pages are cached by version and query under a *generation* number that every catalogue
+//! write bumps, so all cached pages become unreachable at once. Writers (products, and orders,
+//! which move stock) call [`products_changed`].
+
+use std::time::Duration;
+
+use cache::Policy;
+use ports::Platform;
+
+/// Products: fresh 30 s, then served stale for 60 s while refreshed.
+pub const PRODUCT_POLICY: Policy = Policy { fresh: Duration::from_secs(30), stale: Duration::from_secs(60) };
+/// List pages: fresh 15 s, stale 60 s.
+pub const LIST_POLICY: Policy = Policy { fresh: Duration::from_secs(15), stale: Duration::from_secs(60) };
+
+/// `Cache-Control` of anonymous catalogue reads (shared caches may keep them briefly).
+pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";
+
+const GENERATION_KEY: &str = "catalog:generation";
+
+/// The cache key of one product.
+pub fn product_key(id: &str) -> String {
+    format!("product:{id}")
+}
+
+/// The current list generation (0 when never bumped or KV is unreachable: lists then simply
+/// miss more often).
+pub async fn generation(platform: &Platform) -> String {
+    match platform.kv.get(GENERATION_KEY).await {
+        Ok(Some(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
+        _ => "0".to_owned(),
+    }
+}
+
+/// The cache key of a list page.
+pub fn list_key(generation: &str, version: &str, query: &str) -> String {
+    format!("products:list:{generation}:{version}:{query}")
+}
+
+/// Invalidates `ids` and every cached list page (call after the change committed).
+pub async fn products_changed(platform: &Platform, ids: &[&str]) {
+    let keys: Vec<String> = ids.iter().map(|id| product_key(id)).collect();
+    cache::invalidate(platform, &keys).await;
+    let next = format!(
+        "{}-{}",
+        platform.clock.now_millis(),
+        ports::random::random_hex::<4>(&*platform.random).unwrap_or_default()
+    );
+    // A failure only delays list freshness until the pages expire; it is not an error.
+    let _ = platform.kv.put(GENERATION_KEY, next.as_bytes(), None).await;
+}
