@@ -3,6 +3,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+bash scripts/build-site.sh
 packages=()
 for manifest in functions/*/Cargo.toml; do
   packages+=(-p "$(basename "$(dirname "$manifest")")")

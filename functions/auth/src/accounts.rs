@@ -16,6 +16,7 @@ use crate::passwords;
 /// client might try to assign itself) is a 422, never stored.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     /// Email (normalised: trimmed, lower case).
     pub email: String,
@@ -25,6 +26,7 @@ pub struct Registration {
 
 /// A user as the API shows it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Id.
     pub id: String,

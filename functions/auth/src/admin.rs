@@ -26,6 +26,7 @@ pub struct ListQuery {
 
 /// A page of users, oldest first.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPage {
     /// The users.
     pub items: Vec<User>,
@@ -78,6 +79,7 @@ fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
 /// `PUT /v1/admin/users/{id}/roles` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RolesBody {
     /// The complete new set of roles.
     pub roles: Vec<String>,

@@ -18,6 +18,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 /// `POST /v1/api-keys` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewKey {
     /// A label, 1–100 characters.
     pub name: String,
@@ -29,6 +30,7 @@ pub struct NewKey {
 
 /// An API key as listed (never the secret).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     /// Id.
     pub id: String,
@@ -67,6 +69,7 @@ const KEY_COLUMNS: &str = "id, name, prefix, scopes, created_at, expires_at, las
 
 /// The created key, including the secret this once.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedKey {
     /// The stored key.
     #[serde(flatten)]

@@ -51,6 +51,9 @@ pub fn router() -> Router {
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router);
 
+#[cfg(feature = "openapi")]
+pub mod api_docs;
+
 /// A token-endpoint error: problem+json whose `code` and RFC 6749 `error` member agree.
 pub(crate) fn grant_error(error: &'static str, detail: &str) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, error, "Token request refused")

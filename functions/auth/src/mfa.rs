@@ -31,6 +31,7 @@ const ISSUER: &str = "OrderFlow";
 
 /// `POST /v1/auth/mfa/totp/enroll` response.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enrolment {
     /// The secret in base32, for manual entry.
     pub secret: String,
@@ -69,6 +70,7 @@ pub async fn enroll(request: Request) -> Result<Json<Enrolment>, Problem> {
 /// Body with one TOTP code.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeBody {
     /// The 6-digit code.
     pub code: String,
@@ -76,6 +78,7 @@ pub struct CodeBody {
 
 /// `POST /v1/auth/mfa/totp/confirm` response: backup codes, shown this once.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Confirmation {
     /// Single-use codes for when the authenticator is lost.
     pub backup_codes: Vec<String>,
@@ -129,6 +132,7 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
 /// `POST /v1/auth/mfa/totp/disable` body: a current code or the password.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DisableBody {
     /// A TOTP code.
     pub code: Option<String>,
@@ -199,6 +203,7 @@ pub fn challenge(platform: &Platform, config: &AuthConfig, user_id: &str) -> Res
 /// `POST /v1/auth/mfa/verify` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyBody {
     /// The challenge token from the 403 `mfa_required` answer.
     pub mfa_token: String,

@@ -30,6 +30,7 @@ use crate::grant_error;
 
 /// The OAuth2 token response (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     /// The access token (EdDSA JWT, `typ: at+jwt`).
     pub access_token: String,

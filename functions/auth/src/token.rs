@@ -19,6 +19,7 @@ use identity::email::normalize_email;
 /// The form fields of a token request. Unknown fields (`scope`, `client_id`, `client_secret`
 /// from generic clients) are accepted and ignored: this API has no client registration.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenForm {
     /// `password` or `refresh_token`.
     pub grant_type: String,

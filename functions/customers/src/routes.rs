@@ -31,20 +31,34 @@ fn version(request: &Request) -> ApiVersion {
 /// `POST /vN/customers` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewCustomer {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct NewCustomer {
+    /// Full name, 1-200 characters (trimmed).
+    #[cfg_attr(feature = "openapi", schema(example = "Ada Lovelace", min_length = 1, max_length = 200))]
     name: String,
+    /// Contact email, unique across customers (stored trimmed and lower-cased).
+    #[cfg_attr(feature = "openapi", schema(format = Email, example = "ada@example.com"))]
     email: String,
+    /// Phone: 7-15 digits, optionally with spaces, `+`, `-`, `(`, `)`.
+    #[cfg_attr(feature = "openapi", schema(example = "+44 20 7946 0958"))]
     phone: Option<String>,
-    /// Staff only: create the profile for another user.
+    /// Staff only (`customers:all`): create the profile for another user. Default: the caller.
     user_id: Option<String>,
 }
 
 /// `PATCH /vN/customers/{id}` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CustomerChanges {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct CustomerChanges {
+    /// New full name, 1-200 characters (trimmed).
+    #[cfg_attr(feature = "openapi", schema(example = "Ada King", min_length = 1, max_length = 200))]
     name: Option<String>,
+    /// New contact email, unique across customers.
+    #[cfg_attr(feature = "openapi", schema(format = Email, example = "ada.king@example.com"))]
     email: Option<String>,
+    /// New phone: 7-15 digits, optionally with spaces, `+`, `-`, `(`, `)`. `null` keeps the current one.
+    #[cfg_attr(feature = "openapi", schema(example = "+44 20 7946 0000"))]
     phone: Option<String>,
 }
 

@@ -22,8 +22,12 @@ pub fn router() -> Router {
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router);
 
+#[cfg(feature = "openapi")]
+pub mod api_docs;
+
 /// Body of `GET /health`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Liveness {
     /// Always `ok`.
     pub status: &'static str,
@@ -37,6 +41,7 @@ async fn liveness(_: Request) -> Json<Liveness> {
 
 /// One dependency's state.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Check {
     /// `up` or `down`.
     pub status: &'static str,
@@ -55,6 +60,7 @@ pub struct Check {
 
 /// Body of `GET /ready` (and the `checks` member of its 503 problem).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
     /// `ready`.
     pub status: &'static str,
@@ -64,6 +70,7 @@ pub struct Readiness {
 
 /// The dependencies checked.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checks {
     /// The SQL database.
     pub sql: Check,

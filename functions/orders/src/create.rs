@@ -30,14 +30,23 @@ use crate::status::Status;
 /// `POST /vN/orders` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewOrder {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct NewOrder {
+    /// The lines: 1 to the `max_order_items` setting (default 50), each product once, all in one currency.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     items: Vec<NewItem>,
 }
 
+/// One line of a new order.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewItem {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = NewOrderItem))]
+pub(crate) struct NewItem {
+    /// An active product's id.
+    #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
     product_id: String,
+    /// Units: 1 to the `max_item_quantity` setting (default 100), no more than in stock.
+    #[cfg_attr(feature = "openapi", schema(example = 2, minimum = 1))]
     quantity: i64,
 }
 

@@ -160,74 +160,103 @@ pub enum Representation {
 
 /// v1 order: money in minor units of `currency`, Unix-ms times.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderV1 {
     /// Id.
+    #[cfg_attr(feature = "openapi", schema(example = "e4a1c7d2-58b3-4f9e-8c06-2b7d9f1a3e54"))]
     pub id: String,
     /// Customer profile id.
+    #[cfg_attr(feature = "openapi", schema(example = "3d6f2a9c-1b7e-4c58-8e0a-5f4b2d9c7e31"))]
     pub customer_id: String,
     /// Status.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::OrderStatus))]
     pub status: &'static str,
     /// ISO 4217 code of every amount.
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
     pub currency: String,
     /// Total in minor units.
+    #[cfg_attr(feature = "openapi", schema(example = 3998))]
     pub total_minor: i64,
     /// Lines.
     pub items: Vec<ItemV1>,
     /// Unix ms.
+    #[cfg_attr(feature = "openapi", schema(example = 1_795_311_924_847_i64))]
     pub created_at: i64,
     /// Unix ms.
+    #[cfg_attr(feature = "openapi", schema(example = 1_795_311_924_847_i64))]
     pub updated_at: i64,
 }
 
 /// v1 order line.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OrderItemV1))]
 pub struct ItemV1 {
     /// Product id.
+    #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
     pub product_id: String,
     /// SKU when ordered.
+    #[cfg_attr(feature = "openapi", schema(example = "TSHIRT-BLK-M"))]
     pub sku: String,
     /// Name when ordered.
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M"))]
     pub name: String,
     /// Units.
+    #[cfg_attr(feature = "openapi", schema(example = 2))]
     pub quantity: i64,
     /// Unit price when ordered, minor units.
+    #[cfg_attr(feature = "openapi", schema(example = 1999))]
     pub unit_price_minor: i64,
     /// Line total, minor units.
+    #[cfg_attr(feature = "openapi", schema(example = 3998))]
     pub line_total_minor: i64,
 }
 
 /// v2 order: decimal money, RFC 3339 times.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderV2 {
     /// Id.
+    #[cfg_attr(feature = "openapi", schema(example = "e4a1c7d2-58b3-4f9e-8c06-2b7d9f1a3e54"))]
     pub id: String,
     /// Customer profile id.
+    #[cfg_attr(feature = "openapi", schema(example = "3d6f2a9c-1b7e-4c58-8e0a-5f4b2d9c7e31"))]
     pub customer_id: String,
     /// Status.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::OrderStatus))]
     pub status: &'static str,
     /// Total.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
     pub total: Amount,
     /// Lines.
     pub items: Vec<ItemV2>,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-22T01:45:24.847Z"))]
     pub created_at: Time,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-22T01:45:24.847Z"))]
     pub updated_at: Time,
 }
 
 /// v2 order line.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OrderItemV2))]
 pub struct ItemV2 {
     /// Product id.
+    #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
     pub product_id: String,
     /// SKU when ordered.
+    #[cfg_attr(feature = "openapi", schema(example = "TSHIRT-BLK-M"))]
     pub sku: String,
     /// Name when ordered.
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M"))]
     pub name: String,
     /// Units.
+    #[cfg_attr(feature = "openapi", schema(example = 2))]
     pub quantity: i64,
     /// Unit price when ordered.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
     pub unit_price: Amount,
     /// Line total.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
     pub line_total: Amount,
 }

@@ -147,7 +147,10 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
 /// `PATCH /vN/orders/{id}` body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StatusChange {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = OrderStatusChange))]
+pub(crate) struct StatusChange {
+    /// The status to move to; owners may only send `cancelled`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::OrderStatus, example = "cancelled"))]
     status: String,
 }
 

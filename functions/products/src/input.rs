@@ -40,47 +40,99 @@ pub struct Changes {
     pub active: Option<bool>,
 }
 
+/// v1 create body: the price in integer minor units with its currency.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateV1 {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CreateProductV1))]
+pub(crate) struct CreateV1 {
+    /// Stock-keeping unit, unique: 1-64 of `A-Z a-z 0-9 - _ .`.
+    #[cfg_attr(feature = "openapi", schema(example = "TSHIRT-BLK-M", pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     sku: String,
+    /// Display name, 1-200 characters (trimmed).
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M", min_length = 1, max_length = 200))]
     name: String,
+    /// Longer text, at most 2000 characters (default empty).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Organic cotton, crew neck.", max_length = 2000))]
     description: String,
+    /// Price in minor units of `currency` (1999 EUR = 19.99 €), 0-999999999999.
+    #[cfg_attr(feature = "openapi", schema(example = 1999, minimum = 0, maximum = 999_999_999_999_i64))]
     price_minor: i64,
+    /// Supported ISO 4217 code, upper case.
+    #[cfg_attr(feature = "openapi", schema(example = "EUR", pattern = "^[A-Z]{3}$"))]
     currency: String,
+    /// Units in stock, 0-1000000.
+    #[cfg_attr(feature = "openapi", schema(example = 42, minimum = 0, maximum = 1_000_000))]
     stock: i64,
 }
 
+/// v2 create body: the price as a decimal `{amount, currency}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateV2 {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CreateProductV2))]
+pub(crate) struct CreateV2 {
+    /// Stock-keeping unit, unique: 1-64 of `A-Z a-z 0-9 - _ .`.
+    #[cfg_attr(feature = "openapi", schema(example = "TSHIRT-BLK-M", pattern = "^[A-Za-z0-9._-]{1,64}$"))]
     sku: String,
+    /// Display name, 1-200 characters (trimmed).
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M", min_length = 1, max_length = 200))]
     name: String,
+    /// Longer text, at most 2000 characters (default empty).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Organic cotton, crew neck.", max_length = 2000))]
     description: String,
+    /// Price: at most as many decimals as the currency has, 0 to 999999999999 minor units.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
     price: Amount,
+    /// Units in stock, 0-1000000.
+    #[cfg_attr(feature = "openapi", schema(example = 42, minimum = 0, maximum = 1_000_000))]
     stock: i64,
 }
 
+/// v1 patch body: send only the fields to change (at least one); absent or `null` keeps a field.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PatchV1 {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PatchProductV1))]
+pub(crate) struct PatchV1 {
+    /// New display name, 1-200 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M (organic)", min_length = 1, max_length = 200))]
     name: Option<String>,
+    /// New description, at most 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: Option<String>,
+    /// New price in minor units; alone it keeps the current currency.
+    #[cfg_attr(feature = "openapi", schema(example = 2499, minimum = 0, maximum = 999_999_999_999_i64))]
     price_minor: Option<i64>,
+    /// New currency: needs `price_minor` in the same request.
+    #[cfg_attr(feature = "openapi", schema(example = "EUR", pattern = "^[A-Z]{3}$"))]
     currency: Option<String>,
+    /// New stock level, 0-1000000.
+    #[cfg_attr(feature = "openapi", schema(example = 40, minimum = 0, maximum = 1_000_000))]
     stock: Option<i64>,
+    /// `true` re-activates a deactivated product; `false` deactivates it.
+    #[cfg_attr(feature = "openapi", schema(example = true))]
     active: Option<bool>,
 }
 
+/// v2 patch body: send only the fields to change (at least one); absent or `null` keeps a field.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PatchV2 {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PatchProductV2))]
+pub(crate) struct PatchV2 {
+    /// New display name, 1-200 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M (organic)", min_length = 1, max_length = 200))]
     name: Option<String>,
+    /// New description, at most 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: Option<String>,
+    /// New price and currency (they change together).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api_docs::Money>))]
     price: Option<Amount>,
+    /// New stock level, 0-1000000.
+    #[cfg_attr(feature = "openapi", schema(example = 40, minimum = 0, maximum = 1_000_000))]
     stock: Option<i64>,
+    /// `true` re-activates a deactivated product; `false` deactivates it.
+    #[cfg_attr(feature = "openapi", schema(example = true))]
     active: Option<bool>,
 }
 

@@ -19,3 +19,6 @@ pub fn router() -> Router {
 
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router);
+
+#[cfg(feature = "openapi")]
+pub mod api_docs;

@@ -108,48 +108,69 @@ pub enum Representation {
 
 /// v1: price in minor units, times in Unix ms.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductV1 {
     /// Id.
+    #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
     pub id: String,
     /// SKU.
+    #[cfg_attr(feature = "openapi", schema(example = "TSHIRT-BLK-M"))]
     pub sku: String,
     /// Name.
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M"))]
     pub name: String,
     /// Description.
+    #[cfg_attr(feature = "openapi", schema(example = "Organic cotton, crew neck."))]
     pub description: String,
     /// Price in minor units.
+    #[cfg_attr(feature = "openapi", schema(example = 1999))]
     pub price_minor: i64,
     /// ISO 4217 code.
+    #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
     pub currency: String,
     /// Units in stock.
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
     pub stock: i64,
     /// Orderable.
+    #[cfg_attr(feature = "openapi", schema(example = true))]
     pub active: bool,
     /// Unix ms.
+    #[cfg_attr(feature = "openapi", schema(example = 1_795_311_924_847_i64))]
     pub created_at: i64,
     /// Unix ms.
+    #[cfg_attr(feature = "openapi", schema(example = 1_795_311_924_847_i64))]
     pub updated_at: i64,
 }
 
 /// v2: price as a decimal string with currency, RFC 3339 times.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductV2 {
     /// Id.
+    #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
     pub id: String,
     /// SKU.
+    #[cfg_attr(feature = "openapi", schema(example = "TSHIRT-BLK-M"))]
     pub sku: String,
     /// Name.
+    #[cfg_attr(feature = "openapi", schema(example = "T-shirt, black, M"))]
     pub name: String,
     /// Description.
+    #[cfg_attr(feature = "openapi", schema(example = "Organic cotton, crew neck."))]
     pub description: String,
     /// Price.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
     pub price: Amount,
     /// Units in stock.
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
     pub stock: i64,
     /// Orderable.
+    #[cfg_attr(feature = "openapi", schema(example = true))]
     pub active: bool,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, example = "2026-11-22T01:45:24.847Z"))]
     pub created_at: String,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, example = "2026-11-22T01:45:24.847Z"))]
     pub updated_at: String,
 }

@@ -7,6 +7,7 @@
 //! Panics: the release build aborts on panic; worker 0.8's shim then answers that request
 //! with an error and re-instantiates the module for the next one.
 
+mod assets;
 mod background;
 mod body;
 mod clock;
@@ -27,6 +28,7 @@ use ports::Platform;
 use ports::random::SystemRandom;
 use web::App;
 
+pub use assets::WorkerAssets;
 pub use background::WaitUntil;
 pub use body::WorkerBody;
 pub use clock::JsClock;
@@ -44,6 +46,8 @@ pub use response::to_worker_response;
 pub const D1_BINDING: &str = "DB";
 /// The KV binding name.
 pub const KV_BINDING: &str = "KV";
+/// The static-assets binding name.
+pub const ASSETS_BINDING: &str = "ASSETS";
 
 /// The platform for one request, over the Worker's `env` and invocation `context`.
 pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
@@ -56,6 +60,7 @@ pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
         http: Rc::new(FetchHttp),
         counters: Rc::new(DurableObjectCounters::new(env.clone())),
         background: Rc::new(WaitUntil::new(context)),
+        assets: Rc::new(WorkerAssets::new(env.clone(), ASSETS_BINDING)),
         log: Rc::new(ConsoleLog),
     }
 }

@@ -8,7 +8,7 @@ use ports::counters::SqlCounters;
 use ports::random::SystemRandom;
 use web::{App, Response};
 
-use crate::{CapturedLog, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, QueuedBackground};
+use crate::{CapturedLog, DirectoryAssets, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, QueuedBackground};
 
 /// 2026-01-01T00:00:00Z, where test clocks start.
 pub const TEST_EPOCH_MILLIS: i64 = 1_767_225_600_000;
@@ -29,6 +29,8 @@ pub struct TestPlatform {
     pub log: Rc<CapturedLog>,
     /// Background tasks, run when the test says.
     pub background: Rc<QueuedBackground>,
+    /// Static files (none unless a test points it at a directory).
+    pub assets: Rc<DirectoryAssets>,
 }
 
 impl TestPlatform {
@@ -48,6 +50,7 @@ impl TestPlatform {
             http: Rc::new(FakeHttp::default()),
             log: Rc::new(CapturedLog::default()),
             background: Rc::new(QueuedBackground::default()),
+            assets: Rc::new(DirectoryAssets::default()),
         }
     }
 
@@ -62,6 +65,7 @@ impl TestPlatform {
             http: self.http.clone(),
             counters: Rc::new(SqlCounters::new(self.sql.clone())),
             background: self.background.clone(),
+            assets: self.assets.clone(),
             log: self.log.clone(),
         }
     }

@@ -10,6 +10,7 @@
 //! Compiled out on wasm32: rusqlite's bundled SQLite cannot build for wasm targets.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod assets;
 mod background;
 mod clock;
 mod config;
@@ -19,6 +20,7 @@ mod kv;
 mod log;
 mod sql;
 
+pub use assets::DirectoryAssets;
 pub use background::QueuedBackground;
 pub use clock::ManualClock;
 pub use config::MapConfig;

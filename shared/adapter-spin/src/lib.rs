@@ -10,6 +10,7 @@
 //! These types compile natively (so the workspace builds and lints as one) but calling
 //! them outside a Spin host aborts: native tests use `adapter-native`.
 
+mod assets;
 mod background;
 mod body;
 mod config;
@@ -31,6 +32,7 @@ use spin_sdk::http::{FromRequest, FullBody, IntoResponse};
 use spin_sdk::wasip3::http::types::{ErrorCode, Request as WasiRequest, Response as WasiResponse};
 use web::{App, Router};
 
+pub use assets::MountedFiles;
 pub use background::SpawnedTasks;
 pub use body::SpinBody;
 pub use config::SpinConfig;
@@ -94,6 +96,7 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
     Platform {
         counters: Rc::new(SqlCounters::new(sql.clone())),
         background: Rc::new(SpawnedTasks),
+        assets: Rc::new(MountedFiles),
         sql,
         kv: Rc::new(SpinKv::new(KV_STORE)),
         config: Rc::new(SpinConfig),

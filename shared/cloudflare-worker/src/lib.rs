@@ -15,6 +15,7 @@ pub fn router() -> Router {
         .merge(products::router())
         .merge(orders::router())
         .merge(audit::router())
+        .merge(docs::router())
 }
 
 thread_local! {

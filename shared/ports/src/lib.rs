@@ -6,6 +6,7 @@
 //!
 //! All traits are `?Send`: both edge runtimes run one request on one thread.
 
+pub mod assets;
 pub mod background;
 pub mod clock;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod sql;
 
 use std::rc::Rc;
 
+pub use assets::Assets;
 pub use background::Background;
 pub use clock::Clock;
 pub use config::{Config, Secret};
@@ -51,6 +53,8 @@ pub struct Platform {
     pub counters: Rc<dyn Counters>,
     /// Work after the response.
     pub background: Rc<dyn Background>,
+    /// Static files shipped with the deployment.
+    pub assets: Rc<dyn Assets>,
     /// Where structured log lines go.
     pub log: Rc<dyn LogSink>,
 }

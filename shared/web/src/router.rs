@@ -132,6 +132,12 @@ impl Router {
         self.routes.iter().map(|r| r.template)
     }
 
+    /// Every route with the methods it declares (without the implied HEAD and OPTIONS), for
+    /// checks such as "every route is documented".
+    pub fn routes(&self) -> impl Iterator<Item = (&'static str, Vec<&Method>)> + '_ {
+        self.routes.iter().map(|r| (r.template, r.methods.handlers.iter().map(|(m, _)| m).collect()))
+    }
+
     pub(crate) fn find(&self, path: &str) -> Option<Matched<'_>> {
         let matched = self.matcher.at(path).ok()?;
         let route = &self.routes[*matched.value];

@@ -3,6 +3,7 @@
 mod auth;
 mod caching;
 mod cors;
+mod docs;
 mod domain;
 mod errors;
 mod headers;
@@ -21,7 +22,7 @@ type Case = (&'static str, fn(&Target) -> Outcome);
 
 /// Every case, as trials named `<runtime>::<module>::<case>`.
 pub fn trials(target: Arc<Target>) -> Vec<Trial> {
-    [
+    let cases = [
         health::CASES,
         errors::CASES,
         headers::CASES,
@@ -30,12 +31,21 @@ pub fn trials(target: Arc<Target>) -> Vec<Trial> {
         domain::CASES,
         limits::CASES,
         caching::CASES,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|&(name, case)| {
-        let target = Arc::clone(&target);
-        Trial::test(format!("{}::{name}", target.runtime), move || case(&target).map_err(Into::into))
-    })
-    .collect()
+        docs::CASES,
+    ];
+    as_trials(&target, cases.into_iter().flatten())
+}
+
+/// Cases that must run alone, after [`trials`] finished (a browser, a fuzzer).
+pub fn late_trials(target: Arc<Target>) -> Vec<Trial> {
+    as_trials(&target, docs::LATE_CASES.iter())
+}
+
+fn as_trials<'a>(target: &Arc<Target>, cases: impl Iterator<Item = &'a Case>) -> Vec<Trial> {
+    cases
+        .map(|&(name, case)| {
+            let target = Arc::clone(target);
+            Trial::test(format!("{}::{name}", target.runtime), move || case(&target).map_err(Into::into))
+        })
+        .collect()
 }
