@@ -25,8 +25,8 @@ const fail = async (page, message) => {
   process.exit(1);
 };
 
+const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
@@ -40,7 +40,7 @@ try {
   await page.fill("#oauth_password", password);
   const oauth = page.locator(".auth-container", { has: page.locator("#oauth_username") });
   await oauth.locator("button.authorize").click();
-  await oauth.locator("button.logout").waitFor({ timeout: 15000 });
+  await page.locator(".swagger-ui .dialog-ux button", { hasText: "Logout" }).first().waitFor({ timeout: 15000 });
   await page.click(".swagger-ui .dialog-ux .close-modal");
 
   // Try it out: GET /v1/users/me.
@@ -69,6 +69,8 @@ try {
     console.error(`browser reported problems:\n${problems.join("\n")}`);
   }
   console.log(`Swagger UI authorized and GET /v1/users/me answered ${code}; ReDoc rendered "${title.trim()}"; screenshot ${screenshot}`);
+} catch (error) {
+  await fail(page, `browser test failed: ${error.message}`);
 } finally {
   await browser.close();
 }
