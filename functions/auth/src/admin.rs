@@ -47,7 +47,7 @@ pub async fn list_users(request: Request) -> Result<Json<UserPage>, Problem> {
         Some(cursor) => {
             parse_cursor(cursor).ok_or_else(|| Problem::bad_request("invalid_query", "`cursor` is malformed."))?
         }
-        None => (i64::MIN + 1, String::new()),
+        None => (-web::ports::sql::MAX_SAFE_INTEGER, String::new()),
     };
     let rows = request
         .platform()
@@ -56,7 +56,7 @@ pub async fn list_users(request: Request) -> Result<Json<UserPage>, Problem> {
             &Statement::new(format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE (created_at, id) > (?1, ?2) ORDER BY created_at, id LIMIT ?3"
             ))
-            .bind(after_created.max(-(1 << 53) + 1))
+            .bind(after_created)
             .bind(after_id)
             .bind(limit + 1),
         )
@@ -73,7 +73,8 @@ pub async fn list_users(request: Request) -> Result<Json<UserPage>, Problem> {
 
 fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (created, id) = cursor.split_once('_')?;
-    Some((created.parse().ok()?, id.to_owned()))
+    let created: i64 = created.parse().ok()?;
+    (created.unsigned_abs() <= web::ports::sql::MAX_SAFE_INTEGER as u64).then(|| (created, id.to_owned()))
 }
 
 /// `PUT /v1/admin/users/{id}/roles` body.

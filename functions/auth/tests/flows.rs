@@ -321,3 +321,13 @@ async fn missing_secrets_are_a_logged_500_not_a_crash() {
     assert!(!problem.to_string().contains("auth_secret"));
     assert!(h.platform.log.lines().join("\n").contains("auth_secret"));
 }
+
+#[tokio::test]
+async fn out_of_range_admin_cursors_are_400_not_500() {
+    let h = Harness::auth_only().await;
+    let admin = h.user(ADMIN_EMAIL).await;
+    for cursor in ["308445078333065856_x", "-9223372036854775808_x", "nope"] {
+        let (status, _) = h.get(&format!("/v1/admin/users?cursor={cursor}"), &admin).await;
+        assert_eq!(status, 400, "{cursor}");
+    }
+}

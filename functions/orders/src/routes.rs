@@ -85,9 +85,13 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
     let sort = Sort::parse(params.sort.as_deref(), SORTS, DEFAULT_SORT)?;
     let page = listing::page(&request, version)?;
     let bad = |detail: &str| Problem::bad_request("invalid_query", detail.to_owned());
-    let time = |text: &str| match version {
-        ApiVersion::V1 => text.parse::<i64>().ok(),
-        ApiVersion::V2 => parse_rfc3339(text),
+    let time = |text: &str| {
+        let millis = match version {
+            ApiVersion::V1 => text.parse::<i64>().ok(),
+            ApiVersion::V2 => parse_rfc3339(text),
+        };
+        // Times beyond ±2^53 ms cannot be stored exactly (and are millions of years away).
+        millis.filter(|m| m.unsigned_abs() <= web::ports::sql::MAX_SAFE_INTEGER as u64)
     };
 
     let mut filter = Filter::default();

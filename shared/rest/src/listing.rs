@@ -142,7 +142,9 @@ fn decode_cursor(cursor: &str) -> Result<(Value, String), Problem> {
     let bytes = b64url_decode(cursor).ok_or_else(invalid)?;
     let parsed: (serde_json::Value, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     let value = match parsed.0 {
-        serde_json::Value::Number(n) => Value::Integer(n.as_i64().ok_or_else(invalid)?),
+        serde_json::Value::Number(n) => Value::Integer(
+            n.as_i64().filter(|v| v.unsigned_abs() <= web::ports::sql::MAX_SAFE_INTEGER as u64).ok_or_else(invalid)?,
+        ),
         serde_json::Value::String(s) => Value::Text(s),
         _ => return Err(invalid()),
     };
@@ -272,6 +274,7 @@ mod tests {
         assert_eq!(decode_cursor(&text).unwrap().0, Value::Text("b".into()));
         assert!(decode_cursor("!!").is_err());
         assert!(decode_cursor(&b64url(b"[1.5,\"x\"]")).is_err());
+        assert!(decode_cursor(&b64url(b"[308445078333065856,\"x\"]")).is_err(), "beyond what SQL stores exactly");
     }
 
     #[test]
