@@ -126,6 +126,8 @@ fn run_schemathesis(target: &Target, name: &str, auth_header: &str, filters: &[S
     let binary = std::env::var("SCHEMATHESIS_BIN")
         .unwrap_or_else(|_| project_root().join(".tools/venv/bin/schemathesis").display().to_string());
     let reports = work_dir(target).join("schemathesis").join(name);
+    // More examples find more; CI keeps the run short. `SCHEMATHESIS_MAX_EXAMPLES=100` digs deeper.
+    let examples = std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| "12".into());
     let output = Command::new(binary)
         .arg("run")
         .arg(format!("{}/openapi.json", target.base_url))
@@ -133,7 +135,7 @@ fn run_schemathesis(target: &Target, name: &str, auth_header: &str, filters: &[S
         .args(["--header", auth_header])
         .args(filters)
         .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"])
-        .args(["--phases", "examples,coverage,fuzzing", "--max-examples", "12", "--workers", "2", "--seed", "20261122"])
+        .args(["--phases", "examples,coverage,fuzzing", "--max-examples", &examples, "--workers", "2", "--seed", "20261122"])
         .args(["--request-timeout", "30", "--report", "junit"])
         .arg("--report-dir")
         .arg(&reports)
