@@ -15,6 +15,7 @@
 mod cases;
 mod client;
 mod fixtures;
+mod idp;
 mod runtime;
 mod secrets;
 

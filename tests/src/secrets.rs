@@ -39,5 +39,10 @@ pub fn variables() -> Vec<(&'static str, String)> {
         ("BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
         ("REFRESH_REUSE_GRACE_SECONDS", REFRESH_GRACE_SECONDS.to_string()),
         ("RATE_LIMIT_RULES", rate_limit_rules().replace('\n', "")),
+        ("OIDC_ISSUER", crate::idp::ISSUER.to_owned()),
+        ("OIDC_AUDIENCE", AUDIENCE.to_owned()),
+        ("OIDC_JWKS_URL", crate::idp::jwks_url()),
+        // Spin's allowed_outbound_hosts for the JWKS (ignored by wrangler).
+        ("OIDC_JWKS_ORIGIN", crate::idp::jwks_url().trim_end_matches("/jwks.json").to_owned()),
     ]
 }

@@ -9,6 +9,7 @@ use ports::sql::Statement;
 use web::{Problem, Request};
 
 use crate::api_keys::{looks_like_key, parse, secret_matches};
+use crate::external::{self, OidcSettings};
 use crate::permissions::{Permission, Role, parse_list, permissions_of};
 use crate::principal::{Credential, Principal, invalid_token, unauthenticated};
 use crate::settings::TokenSettings;
@@ -65,6 +66,9 @@ fn presented(request: &Request) -> Result<Presented<'_>, Problem> {
 
 async fn access_token(request: &Request, token: &str) -> Result<Principal, Problem> {
     let platform = request.platform();
+    if external::is_external_algorithm(token) {
+        return external_token(request, token).await;
+    }
     let settings = TokenSettings::load(&*platform.config).await?;
     let claims: AccessClaims =
         verify(&settings, ACCESS_TOKEN_TYPE, &settings.audience, token, platform.clock.now_seconds())
@@ -90,6 +94,21 @@ async fn access_token(request: &Request, token: &str) -> Result<Principal, Probl
         permissions: permissions_of(&roles),
         roles,
         credential: Credential::Session { session_id: claims.sid },
+    })
+}
+
+/// A token from the external issuer, if one is configured (otherwise: an algorithm we refuse).
+async fn external_token(request: &Request, token: &str) -> Result<Principal, Problem> {
+    let platform = request.platform();
+    let settings = OidcSettings::load(&*platform.config).await?.ok_or_else(|| invalid_token("algorithm"))?;
+    let claims = external::verify(platform, &settings, token)
+        .await
+        .map_err(|e| invalid_token(&format!("external {}", e.as_str())))?;
+    Ok(Principal {
+        user_id: format!("oidc:{}", claims.sub),
+        permissions: permissions_of(&settings.roles),
+        roles: settings.roles.clone(),
+        credential: Credential::External { issuer: claims.iss },
     })
 }
 

@@ -10,6 +10,7 @@ pub mod api_keys;
 mod authenticate;
 pub mod crypto;
 pub mod email;
+pub mod external;
 pub mod ids;
 pub mod keys;
 pub mod permissions;

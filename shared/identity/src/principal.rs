@@ -18,6 +18,11 @@ pub enum Credential {
         /// The key's id.
         key_id: String,
     },
+    /// An access token from the configured external OpenID Connect issuer.
+    External {
+        /// The issuer.
+        issuer: String,
+    },
 }
 
 /// An authenticated caller. Roles and permissions come from the server's records, never from
@@ -55,7 +60,7 @@ impl Principal {
     pub fn session_id(&self) -> Option<&str> {
         match &self.credential {
             Credential::Session { session_id } => Some(session_id),
-            Credential::ApiKey { .. } => None,
+            Credential::ApiKey { .. } | Credential::External { .. } => None,
         }
     }
 }

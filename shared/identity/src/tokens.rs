@@ -160,7 +160,7 @@ pub fn verify<C: DeserializeOwned + Clone + HasRegistered>(
     now: i64,
 ) -> Result<C, TokenError> {
     let untrusted = parse(token)?;
-    check_header(&untrusted, &Ed25519.name(), typ)?;
+    check_header(&untrusted, &Ed25519.name(), Some(typ))?;
     let kid = untrusted.header().key_id.as_deref().filter(|k| is_valid_kid(k)).ok_or(TokenError::UnknownKey)?;
     let key = settings.keys.verifying(kid).ok_or(TokenError::UnknownKey)?;
     let claims: C = verify_signature_and_time(&Ed25519, key, &untrusted, now, settings.leeway)?;
@@ -182,11 +182,12 @@ pub fn parse(token: &str) -> Result<UntrustedToken<'_, HeaderExtras>, TokenError
     UntrustedToken::try_from(token).map_err(|_| TokenError::Malformed)
 }
 
-/// Checks what the header claims before any key is chosen: algorithm, type, and no key hints.
+/// Checks what the header claims before any key is chosen: algorithm, type (when one is
+/// required), and no key hints.
 pub fn check_header(
     untrusted: &UntrustedToken<'_, HeaderExtras>,
     algorithm: &str,
-    typ: &str,
+    typ: Option<&str>,
 ) -> Result<(), TokenError> {
     if untrusted.algorithm() != algorithm {
         return Err(TokenError::Algorithm);
@@ -198,7 +199,9 @@ pub fn check_header(
     {
         return Err(TokenError::ForbiddenHeader);
     }
-    if !header.token_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(typ)) {
+    if let Some(typ) = typ
+        && !header.token_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(typ))
+    {
         return Err(TokenError::Type);
     }
     Ok(())

@@ -26,6 +26,7 @@ pub const CASES: &[Case] = &[
     ("auth::jwt_attacks_are_refused_with_401", jwt_attacks_are_refused_with_401),
     ("auth::failed_sign_ins_are_throttled", failed_sign_ins_are_throttled),
     ("auth::jwks_publishes_public_keys", jwks_publishes_public_keys),
+    ("auth::external_idp_tokens_are_verified_against_its_jwks", external_idp_tokens_are_verified_against_its_jwks),
 ];
 
 fn json_call(
@@ -471,4 +472,33 @@ fn jwks_publishes_public_keys(target: &Target) -> Outcome {
     ensure_eq(key["kid"].as_str(), Some(SIGNING_KID), "kid")?;
     ensure_eq(key["kty"].as_str(), Some("OKP"), "kty")?;
     ensure(key.get("d").is_none(), || "private key published!".into())
+}
+
+fn external_idp_tokens_are_verified_against_its_jwks(target: &Target) -> Outcome {
+    use crate::idp;
+    let before = idp::jwks_requests();
+    // A customer from the external issuer may list (their own, so no) orders.
+    let token = idp::token(idp::KID, json!({}));
+    let (status, page) = get(target, "/v1/orders", &token)?;
+    ensure_eq((status, page["total"].as_i64()), (200, Some(0)), "external customer lists orders")?;
+    let (status, _) = get(target, "/v1/admin/users", &token)?;
+    ensure_eq(status, 403, "external callers get only the configured roles")?;
+    for (name, bad) in [
+        ("wrong audience", idp::token(idp::KID, json!({"aud": "another-api"}))),
+        ("wrong issuer", idp::token(idp::KID, json!({"iss": "https://evil.example"}))),
+        ("expired", idp::token(idp::KID, json!({"exp": 1_000_000}))),
+        ("unknown kid", idp::token("never-published", json!({}))),
+    ] {
+        let response = send(request(Method::GET, &target.base_url, "/v1/orders").bearer_auth(&bad))?;
+        expect_problem(response, 401, "invalid_token").map_err(|e| format!("{name}: {e}"))?;
+    }
+    for _ in 0..5 {
+        let response = send(
+            request(Method::GET, &target.base_url, "/v1/orders").bearer_auth(idp::token("another-unknown", json!({}))),
+        )?;
+        ensure_eq(response.status().as_u16(), 401, "unknown kid")?;
+    }
+    // The key set is cached; unknown kids refetch at most once a minute per instance.
+    let fetched = idp::jwks_requests() - before;
+    ensure((1..=2).contains(&fetched), || format!("{fetched} JWKS fetches"))
 }
