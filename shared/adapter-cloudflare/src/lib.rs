@@ -20,6 +20,7 @@ mod kv;
 mod log;
 mod request;
 mod response;
+mod timer;
 pub mod values;
 
 use std::rc::Rc;
@@ -41,6 +42,7 @@ pub use kv::WorkersKv;
 pub use log::ConsoleLog;
 pub use request::to_http_request;
 pub use response::to_worker_response;
+pub use timer::JsTimer;
 
 /// The D1 binding name.
 pub const D1_BINDING: &str = "DB";
@@ -56,6 +58,7 @@ pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
         kv: Rc::new(WorkersKv::new(env.clone(), KV_BINDING)),
         config: Rc::new(EnvConfig::new(env.clone())),
         clock: Rc::new(JsClock),
+        timer: Rc::new(JsTimer),
         random: Rc::new(SystemRandom),
         http: Rc::new(FetchHttp),
         counters: Rc::new(DurableObjectCounters::new(env.clone())),

@@ -8,7 +8,10 @@ use ports::counters::SqlCounters;
 use ports::random::SystemRandom;
 use web::{App, Response};
 
-use crate::{CapturedLog, DirectoryAssets, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, QueuedBackground};
+use crate::{
+    CapturedLog, DirectoryAssets, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, QueuedBackground,
+    YieldingTimer,
+};
 
 /// 2026-01-01T00:00:00Z, where test clocks start.
 pub const TEST_EPOCH_MILLIS: i64 = 1_767_225_600_000;
@@ -61,6 +64,7 @@ impl TestPlatform {
             kv: self.kv.clone(),
             config: self.config.clone(),
             clock: self.clock.clone(),
+            timer: Rc::new(YieldingTimer),
             random: Rc::new(SystemRandom),
             http: self.http.clone(),
             counters: Rc::new(SqlCounters::new(self.sql.clone())),

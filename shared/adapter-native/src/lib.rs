@@ -3,7 +3,7 @@
 //!
 //! - [`NativeSql`]: rusqlite (bundled SQLite, in memory), migrated with the shipped files.
 //! - [`MemoryKv`]: a map with TTLs on the port's clock.
-//! - [`MapConfig`], [`ManualClock`], [`FakeHttp`], [`CapturedLog`]: inspectable test doubles.
+//! - [`MapConfig`], [`ManualClock`], [`YieldingTimer`], [`FakeHttp`], [`CapturedLog`]: inspectable test doubles.
 //! - [`TestPlatform`]: all of them wired into a [`ports::Platform`], plus a `call` helper that
 //!   runs a request through [`web::App`].
 //!
@@ -19,6 +19,7 @@ mod http_client;
 mod kv;
 mod log;
 mod sql;
+mod timer;
 
 pub use assets::DirectoryAssets;
 pub use background::QueuedBackground;
@@ -30,3 +31,4 @@ pub use kv::MemoryKv;
 pub use log::CapturedLog;
 pub use ports::clock::SystemClock;
 pub use sql::NativeSql;
+pub use timer::YieldingTimer;

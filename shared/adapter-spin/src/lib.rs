@@ -20,6 +20,7 @@ mod kv_envelope;
 mod lazy;
 mod log;
 mod sql;
+mod timer;
 
 use std::rc::Rc;
 
@@ -40,6 +41,7 @@ pub use http_client::{NoOutboundHttp, SpinHttp};
 pub use kv::SpinKv;
 pub use log::StdoutLog;
 pub use sql::SpinSql;
+pub use timer::WasiTimer;
 
 #[doc(hidden)]
 pub use spin_sdk as __spin;
@@ -101,6 +103,7 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
         kv: Rc::new(SpinKv::new(KV_STORE)),
         config: Rc::new(SpinConfig),
         clock: Rc::new(SystemClock),
+        timer: Rc::new(WasiTimer),
         random: Rc::new(SystemRandom),
         http,
         log: Rc::new(StdoutLog),

@@ -91,7 +91,8 @@ pub async fn read_through(
         local::put(key, entry);
         return Ok(answer);
     }
-    let value = flight::single(key, load_and_store(platform.clone(), key.to_owned(), policy, load)).await?;
+    let value =
+        flight::single(&*platform.timer, key, load_and_store(platform.clone(), key.to_owned(), policy, load)).await?;
     Ok((value, Source::Miss))
 }
 

@@ -17,6 +17,7 @@ pub mod kv;
 pub mod log;
 pub mod random;
 pub mod sql;
+pub mod timer;
 
 use std::rc::Rc;
 
@@ -31,6 +32,7 @@ pub use kv::Kv;
 pub use log::LogSink;
 pub use random::Random;
 pub use sql::Sql;
+pub use timer::Timer;
 
 /// One implementation of every port, shared by everything that serves a request.
 ///
@@ -45,6 +47,8 @@ pub struct Platform {
     pub config: Rc<dyn Config>,
     /// Wall clock.
     pub clock: Rc<dyn Clock>,
+    /// Sleeping for a while.
+    pub timer: Rc<dyn Timer>,
     /// Cryptographically secure randomness.
     pub random: Rc<dyn Random>,
     /// Outbound HTTP.

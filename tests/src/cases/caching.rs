@@ -46,7 +46,12 @@ fn cold_stampede_loads_once(target: &Target) -> Outcome {
     });
     let answers: Vec<(u16, String, String)> = answers.into_iter().collect::<Result<_, _>>()?;
     ensure(answers.iter().all(|(status, _, body)| *status == 200 && *body == answers[0].2), || {
-        "every reader got the same 200".into()
+        let odd: Vec<String> = answers
+            .iter()
+            .filter(|(s, _, b)| *s != 200 || *b != answers[0].2)
+            .map(|(s, source, b)| format!("{s} {source} {b}"))
+            .collect();
+        format!("every reader must get the same 200; odd ones: {odd:?} (first: {})", answers[0].2)
     })?;
     let loads = answers.iter().filter(|(_, source, _)| source == "miss").count();
     ensure(loads <= MAX_COLD_LOADS, || {
