@@ -9,7 +9,7 @@ use ports::sql::Statement;
 use web::{Problem, Request};
 
 use crate::api_keys::{looks_like_key, parse, secret_matches};
-use crate::external::{self, OidcSettings};
+use crate::external::{self, ExternalError, OidcSettings};
 use crate::permissions::{Permission, Role, parse_list, permissions_of};
 use crate::principal::{Credential, Principal, invalid_token, unauthenticated};
 use crate::settings::TokenSettings;
@@ -101,9 +101,10 @@ async fn access_token(request: &Request, token: &str) -> Result<Principal, Probl
 async fn external_token(request: &Request, token: &str) -> Result<Principal, Problem> {
     let platform = request.platform();
     let settings = OidcSettings::load(&*platform.config).await?.ok_or_else(|| invalid_token("algorithm"))?;
-    let claims = external::verify(platform, &settings, token)
-        .await
-        .map_err(|e| invalid_token(&format!("external {}", e.as_str())))?;
+    let claims = external::verify(platform, &settings, token).await.map_err(|error| match error {
+        ExternalError::Refused(reason) => invalid_token(&format!("external {}", reason.as_str())),
+        ExternalError::Unavailable(cause) => Problem::from(cause),
+    })?;
     Ok(Principal {
         user_id: format!("oidc:{}", claims.sub),
         permissions: permissions_of(&settings.roles),

@@ -107,16 +107,35 @@ pub fn is_external_algorithm(token: &str) -> bool {
     parse(token).is_ok_and(|t| matches!(t.algorithm(), "RS256" | "ES256"))
 }
 
-/// Verifies an external token; the reason for a refusal is for logs.
-pub async fn verify(platform: &Platform, settings: &OidcSettings, token: &str) -> Result<ExternalClaims, TokenError> {
+/// Why an external token was not accepted.
+#[derive(Debug)]
+pub enum ExternalError {
+    /// The token is not acceptable (401); the reason is for logs.
+    Refused(TokenError),
+    /// The issuer's keys could not be fetched and none are cached (503).
+    Unavailable(PortError),
+}
+
+impl From<TokenError> for ExternalError {
+    fn from(error: TokenError) -> Self {
+        ExternalError::Refused(error)
+    }
+}
+
+/// Verifies an external token.
+pub async fn verify(
+    platform: &Platform,
+    settings: &OidcSettings,
+    token: &str,
+) -> Result<ExternalClaims, ExternalError> {
     let untrusted = parse(token)?;
     let algorithm = untrusted.algorithm().to_owned();
     if !matches!(algorithm.as_str(), "RS256" | "ES256") {
-        return Err(TokenError::Algorithm);
+        return Err(TokenError::Algorithm.into());
     }
     check_header(&untrusted, &algorithm, None)?;
     let kid = untrusted.header().key_id.as_deref().filter(|k| is_valid_kid(k)).ok_or(TokenError::UnknownKey)?;
-    let key = key(platform, settings, kid).await.ok_or(TokenError::UnknownKey)?;
+    let key = key(platform, settings, kid).await.map_err(ExternalError::Unavailable)?.ok_or(TokenError::UnknownKey)?;
     let now = platform.clock.now_seconds();
     let claims: ExternalClaims = match (algorithm.as_str(), &key) {
         ("RS256", IssuerKey::Rsa(key)) => {
@@ -124,13 +143,13 @@ pub async fn verify(platform: &Platform, settings: &OidcSettings, token: &str) -
         }
         ("ES256", IssuerKey::P256(key)) => verify_signature_and_time(&Es256, key, &untrusted, now, settings.leeway)?,
         // The header's algorithm does not fit the key's type: a confusion attempt.
-        _ => return Err(TokenError::Algorithm),
+        _ => return Err(TokenError::Algorithm.into()),
     };
     if claims.iss != settings.issuer {
-        return Err(TokenError::Issuer);
+        return Err(TokenError::Issuer.into());
     }
     if !claims.aud.contains(&settings.audience) {
-        return Err(TokenError::Audience);
+        return Err(TokenError::Audience.into());
     }
     Ok(claims)
 }
@@ -155,14 +174,15 @@ thread_local! {
 }
 
 /// The key `kid`: from memory, then KV, then (at most once per interval) the issuer.
-async fn key(platform: &Platform, settings: &OidcSettings, kid: &str) -> Option<IssuerKey> {
+/// `Ok(None)` when the issuer's current set lacks it; an error when no current set can be had.
+async fn key(platform: &Platform, settings: &OidcSettings, kid: &str) -> Result<Option<IssuerKey>, PortError> {
     let now = platform.clock.now_millis();
     let lookup = |cache: &KeyCache| cache.keys.iter().find(|(id, _)| id == kid).map(|(_, key)| key.clone());
     let fresh = |cache: &KeyCache| {
         cache.url == settings.jwks_url && cache.fetched_at.is_some_and(|at| now - at < settings.jwks_ttl_ms)
     };
     if let Some(key) = CACHE.with_borrow(|c| fresh(c).then(|| lookup(c)).flatten()) {
-        return Some(key);
+        return Ok(Some(key));
     }
     let kv_key = format!("oidc:jwks:{}", &sha256_hex(settings.jwks_url.as_bytes())[..16]);
     if !CACHE.with_borrow(|c| fresh(c))
@@ -173,7 +193,7 @@ async fn key(platform: &Platform, settings: &OidcSettings, kid: &str) -> Option<
         if now - fetched_at < settings.jwks_ttl_ms {
             install(settings, parse_jwks(&stored[8..]), fetched_at);
             if let Some(key) = CACHE.with_borrow(|c| lookup(c)) {
-                return Some(key);
+                return Ok(Some(key));
             }
         }
     }
@@ -181,7 +201,11 @@ async fn key(platform: &Platform, settings: &OidcSettings, kid: &str) -> Option<
         c.url != settings.jwks_url || c.last_attempt.is_none_or(|at| now - at >= settings.refetch_interval_ms)
     });
     if !may_fetch {
-        return None;
+        return if CACHE.with_borrow(|c| fresh(c)) {
+            Ok(None)
+        } else {
+            Err(PortError::unavailable("the issuer's keys are unavailable (recent fetch failed)"))
+        };
     }
     CACHE.with_borrow_mut(|c| {
         if c.url != settings.jwks_url {
@@ -189,13 +213,13 @@ async fn key(platform: &Platform, settings: &OidcSettings, kid: &str) -> Option<
         }
         c.last_attempt = Some(now);
     });
-    let body = fetch(platform, &settings.jwks_url).await.ok()?;
+    let body = fetch(platform, &settings.jwks_url).await?;
     install(settings, parse_jwks(&body), now);
     let mut stored = now.to_be_bytes().to_vec();
     stored.extend_from_slice(&body);
     let ttl = Duration::from_millis(u64::try_from(settings.jwks_ttl_ms).unwrap_or(3_600_000));
     let _ = platform.kv.put(&kv_key, &stored, Some(ttl)).await;
-    CACHE.with_borrow(|c| lookup(c))
+    Ok(CACHE.with_borrow(|c| lookup(c)))
 }
 
 fn install(settings: &OidcSettings, keys: Vec<(String, IssuerKey)>, fetched_at: i64) {

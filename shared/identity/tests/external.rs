@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use adapter_native::TestPlatform;
 use bytes::Bytes;
-use identity::external::{OidcSettings, clear_cache, verify};
+use identity::external::{ExternalError, OidcSettings, clear_cache, verify};
 use identity::permissions::Role;
 use identity::tokens::TokenError;
 use jwt_compact::alg::{Es256, Hs256, Hs256Key, Rsa, RsaPrivateKey, RsaPublicKey};
@@ -71,6 +71,14 @@ fn claims(now: i64, patch: Value) -> Claims<Value> {
     claims.issued_at = Some(at(now));
     claims.expiration = Some(at(now + 300));
     claims
+}
+
+/// The reason a token was refused (panics if it was accepted or the issuer was unreachable).
+fn refusal(result: Result<identity::external::ExternalClaims, ExternalError>) -> TokenError {
+    match result {
+        Err(ExternalError::Refused(reason)) => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
 
 fn platform_with(issuer: &Issuer) -> TestPlatform {
@@ -149,7 +157,7 @@ async fn wrong_issuer_audience_time_algorithm_and_weak_keys_are_refused() {
         ),
     ];
     for (name, token, expected) in cases {
-        assert_eq!(verify(&ports, &settings(), &token).await.unwrap_err(), expected, "{name}");
+        assert_eq!(refusal(verify(&ports, &settings(), &token).await), expected, "{name}");
     }
 }
 
@@ -162,7 +170,7 @@ async fn unknown_kids_refetch_at_most_once_per_interval_and_keys_are_shared_thro
     let now = ports.clock.now_seconds();
     let unknown = Es256.token(&Header::empty().with_key_id("rotated-in"), &claims(now, json!({})), &issuer.ec).unwrap();
     for _ in 0..5 {
-        assert_eq!(verify(&ports, &settings(), &unknown).await.unwrap_err(), TokenError::UnknownKey);
+        assert_eq!(refusal(verify(&ports, &settings(), &unknown).await), TokenError::UnknownKey);
     }
     assert_eq!(platform.http.sent_count(), 1, "five unknown kids, one fetch");
     platform.clock.advance(60_000);
@@ -183,4 +191,21 @@ async fn unknown_kids_refetch_at_most_once_per_interval_and_keys_are_shared_thro
         .unwrap();
     assert!(verify(&ports, &settings(), &later).await.is_ok());
     assert_eq!(platform.http.sent_count(), 3);
+}
+
+#[tokio::test]
+async fn an_unreachable_issuer_without_cached_keys_is_unavailable_not_a_refusal() {
+    clear_cache();
+    let issuer = Issuer::new();
+    let platform = TestPlatform::with_sql(Rc::new(adapter_native::NativeSql::empty()));
+    platform.http.respond_with(|_| Ok(http::Response::builder().status(502).body(Bytes::new()).unwrap()));
+    let ports = platform.platform();
+    let token = Es256
+        .token(&Header::empty().with_key_id("ec-1"), &claims(ports.clock.now_seconds(), json!({})), &issuer.ec)
+        .unwrap();
+    for _ in 0..3 {
+        let outcome = verify(&ports, &settings(), &token).await;
+        assert!(matches!(outcome, Err(ExternalError::Unavailable(_))), "{outcome:?}");
+    }
+    assert_eq!(platform.http.sent_count(), 1, "failed fetches are rate-limited too");
 }
