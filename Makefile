@@ -1,5 +1,5 @@
 # Entry points; each script is self-contained and can be run directly.
-.PHONY: dev test setup sizes contract spin-build worker-build
+.PHONY: dev test setup sizes bench contract spin-build worker-build
 
 dev:          ## set up, migrate local D1, serve on http://127.0.0.1:8787 (wrangler dev)
 	bash scripts/dev.sh
@@ -12,6 +12,9 @@ setup:        ## install the pinned tool chain (idempotent)
 
 sizes:        ## release wasm sizes, raw and gzip -9
 	bash scripts/sizes.sh
+
+bench:        ## /health vs an empty Rust Worker on workerd: req/s, p50/p99, wasm bytes (~2 min)
+	bash scripts/bench.sh
 
 contract:     ## contract suite only (wrangler dev, and spin up when available)
 	cargo run --release -p contract

@@ -8,7 +8,8 @@
 //!  "store": "exact", "on_store_failure": "closed", "allow": ["ip:10.0.0.1"]}
 //! ```
 //!
-//! - `methods`, `routes` (route templates), `route_prefixes`: what it covers (absent = all).
+//! - `methods`, `routes` (route templates), `route_prefixes`: what it covers (absent = all);
+//!   `except_routes`: route templates it never covers.
 //! - `key`: any of `ip`, `user`, `api_key`, `route`, combined. A rule applies only when at least
 //!   one of `ip`/`user`/`api_key` it names is known (a user-keyed rule skips anonymous calls).
 //! - `algorithm`: `token_bucket` (burst up to `limit`, refilling `limit` per window) or
@@ -73,6 +74,8 @@ struct RuleConfig {
     routes: Vec<String>,
     #[serde(default)]
     route_prefixes: Vec<String>,
+    #[serde(default)]
+    except_routes: Vec<String>,
     key: Vec<KeyPart>,
     algorithm: AlgorithmName,
     limit: i64,
@@ -91,6 +94,7 @@ pub struct Rule {
     methods: Vec<Method>,
     routes: Vec<String>,
     route_prefixes: Vec<String>,
+    except_routes: Vec<String>,
     /// Key components.
     pub key: Vec<KeyPart>,
     /// The limit.
@@ -112,12 +116,13 @@ impl Rule {
         let route_ok = (self.routes.is_empty() && self.route_prefixes.is_empty())
             || self.routes.iter().any(|r| r == route)
             || self.route_prefixes.iter().any(|p| route.starts_with(p.as_str()));
-        method_ok && route_ok
+        method_ok && route_ok && !self.except_routes.iter().any(|r| r == route)
     }
 }
 
 /// The defaults when `rate_limit_rules` is not set: strict on sign-in and registration, a
-/// per-caller budget for writes, and a cheap per-IP budget for everything.
+/// per-caller budget for writes, and a cheap per-IP budget for everything but the liveness
+/// probe (which touches nothing, and must not be refused to a load balancer).
 pub const DEFAULT_RULES: &str = r#"[
   {"name": "token", "methods": ["POST"], "routes": ["/v1/auth/token", "/v1/auth/mfa/verify"], "key": ["ip"],
    "algorithm": "sliding_window", "limit": 30, "window_seconds": 60, "store": "exact", "on_store_failure": "closed"},
@@ -125,7 +130,7 @@ pub const DEFAULT_RULES: &str = r#"[
    "algorithm": "sliding_window", "limit": 10, "window_seconds": 3600, "store": "exact", "on_store_failure": "closed"},
   {"name": "writes", "methods": ["POST", "PUT", "PATCH", "DELETE"], "key": ["user", "api_key"],
    "algorithm": "token_bucket", "limit": 120, "window_seconds": 60, "store": "exact", "on_store_failure": "open"},
-  {"name": "all", "key": ["ip"],
+  {"name": "all", "except_routes": ["/health"], "key": ["ip"],
    "algorithm": "token_bucket", "limit": 1200, "window_seconds": 60, "store": "approximate", "on_store_failure": "open"}
 ]"#;
 
@@ -158,6 +163,7 @@ pub fn parse(json: &str) -> Result<Vec<Rule>, String> {
             methods,
             routes: config.routes,
             route_prefixes: config.route_prefixes,
+            except_routes: config.except_routes,
             key: config.key,
             spec: LimitSpec {
                 algorithm: match config.algorithm {
@@ -189,7 +195,8 @@ mod tests {
         assert!(!rules[0].covers(&Method::GET, "/v1/auth/token"));
         assert!(rules[2].covers(&Method::PATCH, "/v1/orders/{id}"));
         assert!(!rules[2].covers(&Method::GET, "/v1/orders/{id}"));
-        assert!(rules[3].covers(&Method::HEAD, "/health"));
+        assert!(rules[3].covers(&Method::HEAD, "/ready"));
+        assert!(!rules[3].covers(&Method::GET, "/health"), "the liveness probe is never limited");
     }
 
     #[test]
