@@ -10,7 +10,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate};
 use rest::audit::{self, Entry};
 use rest::idempotency::{self, Outcome};
-use rest::listing::{self, CursorPage, Filter, NumberedPage, Page, Sort, SortKey, encode_cursor, split_extra};
+use rest::listing::{self, Filter, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{if_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
 use serde::Deserialize;
@@ -243,26 +243,17 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
         .collect::<Result<Vec<_>, _>>()?;
     let more = split_extra(&mut customers, &page);
     let items: Vec<_> = customers.iter().map(|c| c.render(version)).collect();
-    match page {
-        Page::Numbered { page, per_page } => {
-            let (query, values) = filter.count_query("customers");
-            let total = sql
-                .query_optional(&Statement { sql: query, params: values })
-                .await?
-                .map(|r| r.get::<i64>("total"))
-                .transpose()?;
-            json_response(StatusCode::OK, &NumberedPage { items, page, per_page, total: total.unwrap_or(0) })
-        }
-        Page::Cursor { .. } => {
-            let next_cursor = more.then(|| customers.last()).flatten().map(|c| {
+    let body = filter
+        .page_body(&**sql, "customers", &page, items, || {
+            more.then(|| customers.last()).flatten().map(|c| {
                 encode_cursor(
                     &if sort.key.column == "name" { Value::from(c.name.as_str()) } else { Value::from(c.created_at) },
                     &c.id,
                 )
-            });
-            json_response(StatusCode::OK, &CursorPage { items, next_cursor })
-        }
-    }
+            })
+        })
+        .await?;
+    json_response(StatusCode::OK, &body)
 }
 
 /// `GET /vN/customers/{id}`.

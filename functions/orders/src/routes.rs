@@ -4,7 +4,7 @@ use http::StatusCode;
 use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate};
 use rest::audit::{self, Entry};
-use rest::listing::{self, CursorPage, Filter, NumberedPage, Page, Sort, SortKey, encode_cursor, split_extra};
+use rest::listing::{self, Filter, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::{ApiVersion, parse_rfc3339};
 use serde::Deserialize;
@@ -128,24 +128,15 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
     let more = split_extra(&mut orders, &page);
     attach_items(&request, &mut orders).await?;
     let items: Vec<_> = orders.iter().map(|o| o.render(version)).collect();
-    match page {
-        Page::Numbered { page, per_page } => {
-            let (query, values) = filter.count_query("orders");
-            let total = sql
-                .query_optional(&Statement { sql: query, params: values })
-                .await?
-                .map(|r| r.get::<i64>("total"))
-                .transpose()?;
-            json_response(StatusCode::OK, &NumberedPage { items, page, per_page, total: total.unwrap_or(0) })
-        }
-        Page::Cursor { .. } => {
-            let next_cursor = more.then(|| orders.last()).flatten().map(|o| {
+    let body = filter
+        .page_body(&**sql, "orders", &page, items, || {
+            more.then(|| orders.last()).flatten().map(|o| {
                 let value = if sort.key.column == "total_minor" { o.total_minor } else { o.created_at };
                 encode_cursor(&Value::from(value), &o.id)
-            });
-            json_response(StatusCode::OK, &CursorPage { items, next_cursor })
-        }
-    }
+            })
+        })
+        .await?;
+    json_response(StatusCode::OK, &body)
 }
 
 /// `PATCH /vN/orders/{id}` body.

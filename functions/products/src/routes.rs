@@ -5,7 +5,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate, authenticate_optional};
 use rest::audit::{self, Entry};
 use rest::idempotency::{self, Outcome};
-use rest::listing::{self, CursorPage, Filter, NumberedPage, Page, Sort, SortKey, encode_cursor, split_extra};
+use rest::listing::{self, Filter, Page, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
 use std::rc::Rc;
@@ -97,24 +97,12 @@ async fn list_body(
     let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
     let more = split_extra(&mut products, &page);
     let items: Vec<_> = products.iter().map(|p| p.render(version)).collect();
-    let body = match page {
-        Page::Numbered { page, per_page } => {
-            let (query, params) = filter.count_query("products");
-            let total = platform
-                .sql
-                .query_optional(&Statement { sql: query, params })
-                .await?
-                .map(|r| r.get::<i64>("total"))
-                .transpose()?;
-            serde_json::to_vec(&NumberedPage { items, page, per_page, total: total.unwrap_or(0) })
-        }
-        Page::Cursor { .. } => {
-            let next_cursor =
-                more.then(|| products.last().map(|p| encode_cursor(&sort_value(p, sort), &p.id))).flatten();
-            serde_json::to_vec(&CursorPage { items, next_cursor })
-        }
-    };
-    body.map_err(|e| Problem::internal(format!("serialising a product page: {e}")))
+    let body = filter
+        .page_body(&*platform.sql, "products", &page, items, || {
+            more.then(|| products.last().map(|p| encode_cursor(&sort_value(p, sort), &p.id))).flatten()
+        })
+        .await?;
+    serde_json::to_vec(&body).map_err(|e| Problem::internal(format!("serialising a product page: {e}")))
 }
 
 fn body_response(body: Vec<u8>) -> Response {

@@ -4,7 +4,8 @@
 use identity::crypto::{b64url, b64url_decode};
 use serde::Serialize;
 use serde_json::json;
-use web::ports::sql::Value;
+use web::ports::Sql;
+use web::ports::sql::{Statement, Value};
 use web::{Problem, Request};
 
 use crate::versions::ApiVersion;
@@ -210,6 +211,42 @@ impl Filter {
     pub fn count_query(&self, table: &str) -> (String, Vec<Value>) {
         (format!("SELECT COUNT(*) AS total FROM {table}{}", self.where_clause()), self.params.clone())
     }
+
+    /// The body for one page of `items` (rows already cut by [`split_extra`]): v1's numbered
+    /// page with the filter's total (one `COUNT` on `table`), or v2's cursor page, whose
+    /// `next_cursor` is asked for only then.
+    pub async fn page_body<T>(
+        &self,
+        sql: &dyn Sql,
+        table: &str,
+        page: &Page,
+        items: Vec<T>,
+        next_cursor: impl FnOnce() -> Option<String>,
+    ) -> Result<PageBody<T>, Problem> {
+        Ok(match *page {
+            Page::Numbered { page, per_page } => {
+                let (query, params) = self.count_query(table);
+                let total = sql
+                    .query_optional(&Statement { sql: query, params })
+                    .await?
+                    .map(|row| row.get::<i64>("total"))
+                    .transpose()?
+                    .unwrap_or(0);
+                PageBody::Numbered(NumberedPage { items, page, per_page, total })
+            }
+            Page::Cursor { .. } => PageBody::Cursor(CursorPage { items, next_cursor: next_cursor() }),
+        })
+    }
+}
+
+/// One page as the API version presents it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum PageBody<T> {
+    /// v1: page numbers and a total.
+    Numbered(NumberedPage<T>),
+    /// v2: an opaque cursor.
+    Cursor(CursorPage<T>),
 }
 
 /// A v1 page of items.
