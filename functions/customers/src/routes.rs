@@ -9,7 +9,7 @@ use identity::email::normalize_email;
 use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate};
 use rest::audit::{self, Entry};
-use rest::idempotency::{self, Outcome};
+use rest::idempotency;
 use rest::listing::{self, Filter, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{if_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
@@ -132,16 +132,8 @@ fn require_any(principal: &Principal) -> Result<(), Problem> {
 pub async fn create(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     require_any(&principal)?;
-    let reservation = match idempotency::begin(&request, &principal).await? {
-        Outcome::Replay(response) => return Ok(response),
-        Outcome::Proceed(reservation) => Some(reservation),
-        Outcome::NoKey => None,
-    };
-    let result = create_customer(&request, &principal, reservation.as_ref()).await;
-    if let (Err(_), Some(reservation)) = (&result, &reservation) {
-        idempotency::release(&request, reservation).await;
-    }
-    result
+    idempotency::run(&request, &principal, async |reservation| create_customer(&request, &principal, reservation).await)
+        .await
 }
 
 async fn create_customer(

@@ -15,7 +15,7 @@ use http::{HeaderValue, StatusCode, header};
 use identity::ids::new_id;
 use identity::settings::seconds;
 use identity::{Permission, Principal, authenticate};
-use rest::idempotency::{self, Outcome};
+use rest::idempotency;
 use rest::money::{line_total, order_total};
 use rest::preconditions::with_etag;
 use rest::versions::ApiVersion;
@@ -68,16 +68,7 @@ async fn limits(request: &Request) -> Result<Limits, Problem> {
 pub async fn create(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::OrdersCreate)?;
-    let reservation = match idempotency::begin(&request, &principal).await? {
-        Outcome::Replay(response) => return Ok(response),
-        Outcome::Proceed(reservation) => Some(reservation),
-        Outcome::NoKey => None,
-    };
-    let result = place(&request, &principal, reservation.as_ref()).await;
-    if let (Err(_), Some(reservation)) = (&result, &reservation) {
-        idempotency::release(&request, reservation).await;
-    }
-    result
+    idempotency::run(&request, &principal, async |reservation| place(&request, &principal, reservation).await).await
 }
 
 fn unprocessable(code: &'static str, detail: impl Into<String>) -> Problem {

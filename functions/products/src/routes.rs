@@ -4,7 +4,7 @@ use http::{HeaderValue, StatusCode, header};
 use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate, authenticate_optional};
 use rest::audit::{self, Entry};
-use rest::idempotency::{self, Outcome};
+use rest::idempotency;
 use rest::listing::{self, Filter, Page, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
@@ -198,16 +198,8 @@ async fn cached(platform: &Platform, id: &str) -> Result<(Option<Product>, Sourc
 pub async fn create(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::ProductsWrite)?;
-    let reservation = match idempotency::begin(&request, &principal).await? {
-        Outcome::Replay(response) => return Ok(response),
-        Outcome::Proceed(reservation) => Some(reservation),
-        Outcome::NoKey => None,
-    };
-    let result = create_product(&request, &principal, reservation.as_ref()).await;
-    if let (Err(_), Some(reservation)) = (&result, &reservation) {
-        idempotency::release(&request, reservation).await;
-    }
-    result
+    idempotency::run(&request, &principal, async |reservation| create_product(&request, &principal, reservation).await)
+        .await
 }
 
 async fn create_product(

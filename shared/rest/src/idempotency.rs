@@ -34,8 +34,29 @@ pub struct Reservation {
     key: String,
 }
 
+/// Runs `create` under the request's key: an earlier identical request's stored response is
+/// replayed; otherwise the key (if any) is reserved, `create` runs with the reservation, and a
+/// failure releases it so the client may retry the key. `create` must put [`complete`] in the
+/// batch that creates the resource.
+pub async fn run(
+    request: &Request,
+    principal: &Principal,
+    create: impl AsyncFnOnce(Option<&Reservation>) -> Result<Response, Problem>,
+) -> Result<Response, Problem> {
+    let reservation = match begin(request, principal).await? {
+        Outcome::Replay(response) => return Ok(response),
+        Outcome::Proceed(reservation) => Some(reservation),
+        Outcome::NoKey => None,
+    };
+    let result = create(reservation.as_ref()).await;
+    if let (Err(_), Some(reservation)) = (&result, &reservation) {
+        release(request, reservation).await;
+    }
+    result
+}
+
 /// What to do with a request that carries (or lacks) a key.
-pub enum Outcome {
+enum Outcome {
     /// No key was sent: proceed without idempotency.
     NoKey,
     /// The key is reserved for this request: proceed, then [`complete`] or [`release`].
@@ -45,7 +66,7 @@ pub enum Outcome {
 }
 
 /// Checks and reserves the request's key.
-pub async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Problem> {
+async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Problem> {
     let Some(key) = request.header(HEADER) else { return Ok(Outcome::NoKey) };
     let key = key.trim();
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -141,7 +162,7 @@ pub fn complete(reservation: &Reservation, response: &Response) -> Statement {
 }
 
 /// Releases a reservation after a failure, so the key can be retried.
-pub async fn release(request: &Request, reservation: &Reservation) {
+async fn release(request: &Request, reservation: &Reservation) {
     let statement =
         Statement::new("DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND state = 'in_flight'")
             .bind(reservation.user_id.as_str())
