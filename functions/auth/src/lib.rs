@@ -49,7 +49,7 @@ pub fn router() -> Router {
 }
 
 #[cfg(target_os = "wasi")]
-adapter_spin::export_component!(router, outbound_http);
+adapter_spin::export_component!(router, outbound_http, authenticated);
 
 #[cfg(feature = "openapi")]
 pub mod api_docs;

@@ -44,6 +44,8 @@ pub use sql::SpinSql;
 pub use timer::WasiTimer;
 
 #[doc(hidden)]
+pub use ratelimit as __ratelimit;
+#[doc(hidden)]
 pub use spin_sdk as __spin;
 
 /// The SQLite database every component is granted in `spin.toml`.
@@ -56,21 +58,32 @@ pub const KV_STORE: &str = "default";
 /// ```ignore
 /// #[cfg(target_os = "wasi")]
 /// adapter_spin::export_component!(router); // router: fn() -> web::Router
-/// // or, for a function that calls other services (`platform.http`):
-/// adapter_spin::export_component!(router, outbound_http);
+/// // a function whose callers authenticate, and which calls other services (`platform.http`):
+/// adapter_spin::export_component!(router, outbound_http, authenticated);
 /// ```
 ///
-/// Without `outbound_http`, `platform.http` answers every request with an `Unavailable`
-/// error, and the component carries no `wasi:http/client` code (about 10 kB gzipped).
+/// Two opt-ins keep code out of components that do not need it:
+/// - `outbound_http`: without it, `platform.http` answers every request with an `Unavailable`
+///   error, and the component carries no `wasi:http/client` code (about 10 kB gzipped).
+/// - `authenticated`: rate-limit rules keyed by user or API key see the verified owner of the
+///   request's credential ([`ratelimit::VerifiedCredentials`]). Without it credentials are
+///   ignored ([`ratelimit::IgnoredCredentials`]) and the component carries no token-verification
+///   code (about 50 kB gzipped); rules keyed by IP or route still apply.
 #[macro_export]
 macro_rules! export_component {
     ($router:path) => {
-        $crate::export_component!(@export $router, $crate::NoOutboundHttp::client);
+        $crate::export_component!(@export $router, $crate::NoOutboundHttp::client, $crate::__ratelimit::IgnoredCredentials);
     };
     ($router:path, outbound_http) => {
-        $crate::export_component!(@export $router, $crate::SpinHttp::client);
+        $crate::export_component!(@export $router, $crate::SpinHttp::client, $crate::__ratelimit::IgnoredCredentials);
     };
-    (@export $router:path, $http:path) => {
+    ($router:path, authenticated) => {
+        $crate::export_component!(@export $router, $crate::NoOutboundHttp::client, $crate::__ratelimit::VerifiedCredentials);
+    };
+    ($router:path, outbound_http, authenticated) => {
+        $crate::export_component!(@export $router, $crate::SpinHttp::client, $crate::__ratelimit::VerifiedCredentials);
+    };
+    (@export $router:path, $http:path, $credentials:expr) => {
         const _: () = {
             struct Component;
             $crate::__spin::wasip3::http::service::export!(Component);
@@ -81,7 +94,7 @@ macro_rules! export_component {
                     $crate::__spin::wasip3::http::types::Response,
                     $crate::__spin::wasip3::http::types::ErrorCode,
                 > {
-                    $crate::serve(request, $router, $http).await
+                    $crate::serve(request, $router, $http, $credentials).await
                 }
             }
         };
@@ -123,13 +136,14 @@ pub async fn serve(
     request: WasiRequest,
     router: fn() -> Router,
     http_client: fn() -> Rc<dyn ports::HttpClient>,
+    credentials: impl ratelimit::CredentialResolver + 'static,
 ) -> Result<WasiResponse, ErrorCode> {
     let request = spin_sdk::http::Request::from_request(request)?;
     let (mut head, body) = request.into_parts();
     if let Some(ip) = client_ip(&head.headers) {
         head.extensions.insert(ip);
     }
-    let app = App::new(router()).layer(ratelimit::RateLimitLayer::new());
+    let app = App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials));
     let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform_with(http_client())).await;
     response.map(FullBody::<Bytes>::new).into_response()
 }

@@ -20,7 +20,7 @@ pub fn router() -> Router {
 
 thread_local! {
     /// Built once per isolate; a Worker handles its requests on one thread.
-    static APP: Rc<App> = Rc::new(App::new(router()).layer(ratelimit::RateLimitLayer::new()));
+    static APP: Rc<App> = Rc::new(App::new(router()).layer(ratelimit::RateLimitLayer::new(ratelimit::VerifiedCredentials)));
 }
 
 #[worker::event(fetch)]

@@ -1,5 +1,6 @@
-//! Who is calling, as rate-limit key components.
+//! Who is calling, as rate-limit key components, and how a credential becomes an identity.
 
+use async_trait::async_trait;
 use identity::TokenSettings;
 use identity::api_keys;
 use identity::tokens::{ACCESS_TOKEN_TYPE, AccessClaims, verify};
@@ -22,42 +23,81 @@ pub struct Caller {
     pub route: String,
 }
 
+/// Who presented a credential, as far as rate limiting can tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialOwner {
+    /// See [`Caller::user`].
+    pub user: Option<String>,
+    /// See [`Caller::api_key`].
+    pub api_key: Option<String>,
+}
+
+/// Turns the credential a request carries (a bearer token or an API key) into rate-limit
+/// identities. Each deployment unit picks one: [`VerifiedCredentials`] where callers
+/// authenticate, [`IgnoredCredentials`] where nobody does (so that unit carries no token code).
+#[async_trait(?Send)]
+pub trait CredentialResolver {
+    /// The owner of `credential`, presented with `request`.
+    async fn resolve(&self, request: &Request, credential: &str) -> CredentialOwner;
+}
+
+/// Resolves the `sub` of a valid access token and the prefix of a well-formed API key.
+pub struct VerifiedCredentials;
+
+#[async_trait(?Send)]
+impl CredentialResolver for VerifiedCredentials {
+    async fn resolve(&self, request: &Request, credential: &str) -> CredentialOwner {
+        if api_keys::looks_like_key(credential) {
+            let api_key = api_keys::parse(credential).map(|(prefix, _)| prefix.to_owned());
+            return CredentialOwner { user: None, api_key };
+        }
+        let platform = request.platform();
+        let Ok(settings) = TokenSettings::load(&*platform.config).await else {
+            return CredentialOwner::default();
+        };
+        let user = verify::<AccessClaims>(
+            &settings,
+            ACCESS_TOKEN_TYPE,
+            &settings.audience,
+            credential,
+            platform.clock.now_seconds(),
+        )
+        .ok()
+        .map(|claims| claims.registered.sub);
+        CredentialOwner { user, api_key: None }
+    }
+}
+
+/// Resolves no credential: for functions that authenticate nobody (probes, documentation).
+/// Rules keyed only by user or API key do not apply to their routes; IP and route keys do.
+pub struct IgnoredCredentials;
+
+#[async_trait(?Send)]
+impl CredentialResolver for IgnoredCredentials {
+    async fn resolve(&self, _: &Request, _: &str) -> CredentialOwner {
+        CredentialOwner::default()
+    }
+}
+
 impl Caller {
-    /// Reads the components from `request`.
-    pub async fn of(request: &Request) -> Self {
+    /// Reads the components from `request`, resolving its credential with `credentials`.
+    pub async fn of(request: &Request, credentials: &dyn CredentialResolver) -> Self {
         let credential = request
             .header(http::header::AUTHORIZATION)
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .or_else(|| request.header("x-api-key").map(str::trim));
-        let mut caller = Self {
-            ip: request.client_ip().map(str::to_owned),
-            user: None,
-            api_key: None,
-            route: request.route().to_owned(),
+        let owner = match credential {
+            Some(credential) => credentials.resolve(request, credential).await,
+            None => CredentialOwner::default(),
         };
-        match credential {
-            Some(key) if api_keys::looks_like_key(key) => {
-                caller.api_key = api_keys::parse(key).map(|(prefix, _)| prefix.to_owned())
-            }
-            Some(token) => {
-                let platform = request.platform();
-                if let Ok(settings) = TokenSettings::load(&*platform.config).await {
-                    caller.user = verify::<AccessClaims>(
-                        &settings,
-                        ACCESS_TOKEN_TYPE,
-                        &settings.audience,
-                        token,
-                        platform.clock.now_seconds(),
-                    )
-                    .ok()
-                    .map(|claims| claims.registered.sub);
-                }
-            }
-            None => {}
+        Self {
+            ip: request.client_ip().map(str::to_owned),
+            user: owner.user,
+            api_key: owner.api_key,
+            route: request.route().to_owned(),
         }
-        caller
     }
 
     fn part(&self, part: KeyPart) -> Option<&str> {

@@ -10,20 +10,21 @@ use ports::log::Level;
 use web::{Layer, Next, Problem, Request, Response};
 
 use crate::approximate;
-use crate::caller::Caller;
+use crate::caller::{Caller, CredentialResolver};
 use crate::headers::{self, seconds};
 use crate::rules::{self, FailurePolicy, Rule, Store};
 
 /// Applies the configured rules around every handler.
-#[derive(Default)]
 pub struct RateLimitLayer {
     rules: RefCell<Option<Rc<Vec<Rule>>>>,
+    credentials: Box<dyn CredentialResolver>,
 }
 
 impl RateLimitLayer {
-    /// A layer reading its rules from `rate_limit_rules` (or the defaults) on first use.
-    pub fn new() -> Self {
-        Self::default()
+    /// A layer reading its rules from `rate_limit_rules` (or the defaults) on first use, and
+    /// learning who presented a credential from `credentials`.
+    pub fn new(credentials: impl CredentialResolver + 'static) -> Self {
+        Self { rules: RefCell::new(None), credentials: Box::new(credentials) }
     }
 
     async fn rules(&self, request: &Request) -> Result<Rc<Vec<Rule>>, Problem> {
@@ -46,7 +47,7 @@ impl Layer for RateLimitLayer {
         if covering.is_empty() {
             return next.run(request).await;
         }
-        let caller = Caller::of(&request).await;
+        let caller = Caller::of(&request, &*self.credentials).await;
         let platform = request.platform();
         let now = platform.clock.now_millis();
         let mut applied: Vec<(&Rule, Decision)> = Vec::new();

@@ -2,7 +2,8 @@
 //!
 //! - [`rules`]: which requests a rule covers, what it keys on, its algorithm, store and
 //!   failure policy, from the `rate_limit_rules` variable (JSON) or the defaults.
-//! - [`caller`]: the key components of a request (client IP, verified user, API key, route).
+//! - [`caller`]: the key components of a request (client IP, verified user, API key, route),
+//!   and the [`CredentialResolver`] each deployment unit picks.
 //! - [`approximate`]: a cheap KV-backed counter with per-instance accumulation.
 //! - [`layer`]: applies the matching rules, answers `429` with `Retry-After`, and adds
 //!   `RateLimit-Policy` / `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers).
@@ -16,4 +17,5 @@ pub mod headers;
 pub mod layer;
 pub mod rules;
 
+pub use caller::{CredentialResolver, IgnoredCredentials, VerifiedCredentials};
 pub use layer::RateLimitLayer;

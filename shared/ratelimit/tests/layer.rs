@@ -1,10 +1,13 @@
 //! Rate limiting through the native adapters: exact counters in SQL, KV approximation,
 //! headers, 429s, failure policies, and agreement between the SQL and Rust arithmetic.
 
+use bytes::Bytes;
 use ports::counters::{Algorithm, Counters, LimitSpec, SqlCounters, apply};
+use ratelimit::{IgnoredCredentials, RateLimitLayer, VerifiedCredentials};
 use testkit::{Harness, code};
 use web::ports::sql::Statement;
 use web::ports::{Kv, Sql};
+use web::{App, ClientIp};
 
 fn rules(json: &str) -> String {
     json.replace('\'', "\"")
@@ -58,6 +61,32 @@ async fn user_keyed_token_buckets_are_per_user_and_skip_anonymous_calls() {
     h.platform.clock.advance(30_000);
     assert_eq!(h.get("/v1/users/me", &alice).await.0, 200);
     assert_eq!(h.get("/v1/users/me", &alice).await.0, 429);
+}
+
+#[tokio::test]
+async fn a_unit_that_ignores_credentials_keys_by_ip_only() {
+    let h = harness("[{'name': 'per-user', 'routes': ['/health'], 'key': ['user'], 'algorithm': 'token_bucket', 'limit': 1, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': 'closed'}, {'name': 'per-ip', 'routes': ['/health'], 'key': ['ip'], 'algorithm': 'token_bucket', 'limit': 3, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': 'closed'}]").await;
+    let bearer = format!("Bearer {}", h.user("alice@example.com").await);
+    let health = |ip: &str| {
+        http::Request::get("/health")
+            .header("authorization", &bearer)
+            .extension(ClientIp(ip.to_owned()))
+            .body(Bytes::new())
+            .unwrap()
+    };
+    let statuses = async |app: &App, ip: &str| {
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(h.platform.call(app, health(ip)).await.status().as_u16());
+        }
+        statuses
+    };
+    // What the health component runs: no token code, so the token yields no user key.
+    let ignoring = App::new(health::router()).layer(RateLimitLayer::new(IgnoredCredentials));
+    assert_eq!(statuses(&ignoring, "192.0.2.1").await, [200, 200, 200, 429], "only the per-IP rule applies");
+    // The same token through a unit that verifies credentials meets the per-user limit first.
+    let verifying = App::new(health::router()).layer(RateLimitLayer::new(VerifiedCredentials));
+    assert_eq!(statuses(&verifying, "192.0.2.2").await, [200, 429, 429, 429]);
 }
 
 #[tokio::test]

@@ -48,7 +48,11 @@ impl Harness {
         // No rate limits unless a test configures them (set `rate_limit_rules` before the
         // first request: the layer reads its rules once).
         platform.config.set_var("rate_limit_rules", "[]");
-        Self { platform, app: App::new(auth::router().merge(router)).layer(ratelimit::RateLimitLayer::new()) }
+        Self {
+            platform,
+            app: App::new(auth::router().merge(router))
+                .layer(ratelimit::RateLimitLayer::new(ratelimit::VerifiedCredentials)),
+        }
     }
 
     /// Sends a request with raw headers and body.
