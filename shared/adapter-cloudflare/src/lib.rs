@@ -41,7 +41,7 @@ pub use http_client::FetchHttp;
 pub use kv::WorkersKv;
 pub use log::ConsoleLog;
 pub use request::to_http_request;
-pub use response::to_worker_response;
+pub use response::to_web_response;
 pub use timer::JsTimer;
 
 /// The D1 binding name.
@@ -70,12 +70,12 @@ pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
 
 /// Serves one `fetch` event with `app`.
 pub async fn serve(
-    request: worker::Request,
+    request: worker::worker_sys::web_sys::Request,
     env: &worker::Env,
     context: worker::Context,
     app: &App,
-) -> worker::Result<worker::Response> {
+) -> worker::Result<worker::worker_sys::web_sys::Response> {
     let head = to_http_request(&request)?;
     let response = app.handle(head.map(|()| WorkerBody::new(request)), platform(env, Rc::new(context))).await;
-    to_worker_response(response)
+    to_web_response(response)
 }

@@ -1,13 +1,18 @@
-//! `worker::Request` → `http::Request` head.
+//! The `fetch` event's `web_sys::Request` → `http::Request` head.
+//!
+//! The adapter works on the raw `web_sys` objects rather than `worker::Request`/`Response`:
+//! those wrappers read (and build) state the pipeline never uses, which costs workerd
+//! CPU on every request (see `make bench`).
+
+use worker::worker_sys::web_sys;
 
 /// The method, URL and headers of `request` as an `http` request with no body yet.
 ///
 /// Uses the raw method string (worker's `Method` maps unknown methods to GET). Header values
 /// that are not valid for `http` make the request unservable: a client error, not a crash.
-pub fn to_http_request(request: &worker::Request) -> worker::Result<http::Request<()>> {
-    let raw = request.inner();
-    let mut builder = http::Request::builder().method(raw.method().as_str()).uri(raw.url());
-    for (name, value) in request.headers() {
+pub fn to_http_request(request: &web_sys::Request) -> worker::Result<http::Request<()>> {
+    let mut builder = http::Request::builder().method(request.method().as_str()).uri(request.url());
+    for (name, value) in &worker::Headers(request.headers()) {
         builder = builder.header(name, value);
     }
     let mut head = builder.body(()).map_err(|e| worker::Error::RustError(format!("unrepresentable request: {e}")))?;

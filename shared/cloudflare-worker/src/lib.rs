@@ -25,10 +25,10 @@ thread_local! {
 
 #[worker::event(fetch)]
 async fn fetch(
-    request: worker::Request,
+    request: worker::worker_sys::web_sys::Request,
     env: worker::Env,
     context: worker::Context,
-) -> worker::Result<worker::Response> {
+) -> worker::Result<worker::worker_sys::web_sys::Response> {
     let app = APP.with(Rc::clone);
     adapter_cloudflare::serve(request, &env, context, &app).await
 }
