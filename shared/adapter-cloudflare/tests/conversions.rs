@@ -116,3 +116,25 @@ async fn http_responses_become_worker_responses() {
     assert!(converted.body().is_none());
     assert_eq!(converted.headers().get("content-type").unwrap(), None, "no type is invented");
 }
+
+#[wasm_bindgen_test]
+async fn default_security_headers_come_from_one_prebuilt_copy_without_duplicates() {
+    let with_defaults = |csp: &str| {
+        let mut builder = http::Response::builder().header("content-type", "application/json");
+        for (name, value) in web::security_headers::defaults() {
+            builder = builder.header(name, if name == "content-security-policy" { csp } else { value });
+        }
+        builder.body(Bytes::from_static(b"{}")).unwrap()
+    };
+    let default_csp = "default-src 'none'; frame-ancestors 'none'";
+    let converted = to_web_response(with_defaults(default_csp)).unwrap();
+    for (name, value) in web::security_headers::defaults() {
+        assert_eq!(converted.headers().get(name).unwrap().as_deref(), Some(value), "{name}, once");
+    }
+    assert_eq!(converted.headers().get("content-type").unwrap().as_deref(), Some("application/json"));
+
+    // A handler's own policy (the docs pages) is kept, not mixed with the default one.
+    let converted = to_web_response(with_defaults("default-src 'self'")).unwrap();
+    assert_eq!(converted.headers().get("content-security-policy").unwrap().as_deref(), Some("default-src 'self'"));
+    assert_eq!(converted.headers().get("x-frame-options").unwrap().as_deref(), Some("DENY"));
+}

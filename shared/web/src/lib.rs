@@ -25,6 +25,7 @@ pub use app::App;
 pub use body::{BodyError, IncomingBody, append_within_limit};
 pub use handler::Handler;
 pub use layer::{Layer, Next};
+pub use middleware::security_headers;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
 pub use request::{ClientIp, Request};
 pub use response::{IntoResponse, Json, Response, empty_response, json_response};

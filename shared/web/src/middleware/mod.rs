@@ -4,4 +4,4 @@ pub(crate) mod access_log;
 pub(crate) mod cors;
 pub mod deprecation;
 pub(crate) mod request_id;
-pub(crate) mod security_headers;
+pub mod security_headers;

@@ -17,6 +17,11 @@ const DEFAULTS: &[(HeaderName, &str)] = &[
 const CROSS_ORIGIN: &[(&str, &str)] =
     &[("cross-origin-opener-policy", "same-origin"), ("cross-origin-resource-policy", "same-origin")];
 
+/// Every default header as `(name, value)`, for adapters that pre-build them once.
+pub fn defaults() -> impl Iterator<Item = (&'static str, &'static str)> {
+    DEFAULTS.iter().map(|(name, value)| (name.as_str(), *value)).chain(CROSS_ORIGIN.iter().copied())
+}
+
 /// Adds each default header the response does not already have.
 pub(crate) fn apply(headers: &mut HeaderMap) {
     for (name, value) in DEFAULTS {
@@ -39,5 +44,13 @@ mod tests {
         assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=60");
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(headers["cross-origin-opener-policy"], "same-origin");
+    }
+
+    #[test]
+    fn defaults_list_exactly_what_apply_adds() {
+        let mut headers = HeaderMap::new();
+        apply(&mut headers);
+        let applied: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
+        assert_eq!(applied, defaults().collect::<Vec<_>>());
     }
 }
