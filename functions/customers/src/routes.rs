@@ -67,12 +67,7 @@ fn invalid(detail: &str) -> Problem {
 }
 
 fn check_name(name: &str) -> Result<String, Problem> {
-    let name = name.trim();
-    if (1..=200).contains(&name.chars().count()) {
-        Ok(name.to_owned())
-    } else {
-        Err(invalid("`name` needs 1-200 characters."))
-    }
+    rest::text::display_name(name).ok_or_else(|| invalid("`name` needs 1-200 characters."))
 }
 
 fn check_email(email: &str) -> Result<String, Problem> {

@@ -146,12 +146,7 @@ fn check_sku(sku: &str) -> Result<String, Problem> {
 }
 
 fn check_name(name: &str) -> Result<String, Problem> {
-    let name = name.trim();
-    if (1..=200).contains(&name.chars().count()) {
-        Ok(name.to_owned())
-    } else {
-        Err(invalid("`name` needs 1-200 characters."))
-    }
+    rest::text::display_name(name).ok_or_else(|| invalid("`name` needs 1-200 characters."))
 }
 
 fn check_description(text: &str) -> Result<String, Problem> {

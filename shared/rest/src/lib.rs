@@ -1,7 +1,8 @@
 //! Conventions shared by the resource functions (customers, products, orders, audit), one
 //! module each: money in integer minor units, the two API versions, listing, ETags and
 //! `If-Match`, `Idempotency-Key`, audit rows written in the same batch as the change, and the
-//! catalogue's cache keys (shared by the products and orders functions, which both change it).
+//! catalogue's cache keys (shared by the products and orders functions, which both change it),
+//! and the free-text rules they share.
 
 pub mod audit;
 pub mod catalog_cache;
@@ -9,4 +10,5 @@ pub mod idempotency;
 pub mod listing;
 pub mod money;
 pub mod preconditions;
+pub mod text;
 pub mod versions;
