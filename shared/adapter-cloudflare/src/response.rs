@@ -1,7 +1,7 @@
 //! `http::Response` → the `fetch` event's `web_sys::Response`.
 
 use bytes::Bytes;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use js_sys::Uint8Array;
 use web::security_headers;
 use worker::worker_sys::web_sys;
@@ -16,7 +16,7 @@ thread_local! {
 fn security_headers_object() -> Option<web_sys::Headers> {
     let headers = web_sys::Headers::new().ok()?;
     for (name, value) in security_headers::defaults() {
-        headers.append(name, value).ok()?;
+        headers.append(name.as_str(), value.to_str().ok()?).ok()?;
     }
     Some(headers)
 }
@@ -26,8 +26,8 @@ fn has_every_default(headers: &HeaderMap) -> bool {
     security_headers::defaults().all(|(name, value)| headers.get_all(name).iter().any(|v| v == value))
 }
 
-fn is_default(name: &str, value: &[u8]) -> bool {
-    security_headers::defaults().any(|(n, v)| n == name && v.as_bytes() == value)
+fn is_default(name: &HeaderName, value: &HeaderValue) -> bool {
+    security_headers::defaults().any(|(n, v)| n == name && v == value)
 }
 
 /// Builds the Worker response: every header value (repeated names appended) set directly on
@@ -54,7 +54,7 @@ pub fn to_web_response(response: http::Response<Bytes>) -> worker::Result<web_sy
     };
     let headers = raw.headers();
     for (name, value) in &head.headers {
-        if prebuilt && is_default(name.as_str(), value.as_bytes()) {
+        if prebuilt && is_default(name, value) {
             continue;
         }
         let value = value.to_str().map_err(|e| worker::Error::RustError(format!("header {name}: {e}")))?;

@@ -122,14 +122,15 @@ async fn default_security_headers_come_from_one_prebuilt_copy_without_duplicates
     let with_defaults = |csp: &str| {
         let mut builder = http::Response::builder().header("content-type", "application/json");
         for (name, value) in web::security_headers::defaults() {
-            builder = builder.header(name, if name == "content-security-policy" { csp } else { value });
+            let value = if name == "content-security-policy" { csp } else { value.to_str().unwrap() };
+            builder = builder.header(name, value);
         }
         builder.body(Bytes::from_static(b"{}")).unwrap()
     };
     let default_csp = "default-src 'none'; frame-ancestors 'none'";
     let converted = to_web_response(with_defaults(default_csp)).unwrap();
     for (name, value) in web::security_headers::defaults() {
-        assert_eq!(converted.headers().get(name).unwrap().as_deref(), Some(value), "{name}, once");
+        assert_eq!(converted.headers().get(name.as_str()).unwrap().as_deref(), value.to_str().ok(), "{name}, once");
     }
     assert_eq!(converted.headers().get("content-type").unwrap().as_deref(), Some("application/json"));
 
