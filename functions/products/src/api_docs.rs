@@ -96,7 +96,7 @@ pub enum ProductSort {
         headers(
             ("Cache-Control" = String, description = "`public, max-age=30, stale-while-revalidate=60` for anonymous callers, `private, no-cache` otherwise."),
             ("Vary" = String, description = "`Authorization, X-API-Key`: the answer depends on the caller."),
-            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale` or `miss`. Absent for staff views (never cached)."),
+            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff views (never cached)."),
         ))),
     security((), ("bearer" = []), ("oauth2" = []), ("api_key" = [])))]
 pub fn list_products_v1() {}
@@ -127,7 +127,7 @@ pub fn list_products_v1() {}
         headers(
             ("Cache-Control" = String, description = "`public, max-age=30, stale-while-revalidate=60` for anonymous callers, `private, no-cache` otherwise."),
             ("Vary" = String, description = "`Authorization, X-API-Key`: the answer depends on the caller."),
-            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale` or `miss`. Absent for staff views (never cached)."),
+            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff views (never cached)."),
         ))),
     security((), ("bearer" = []), ("oauth2" = []), ("api_key" = [])))]
 pub fn list_products_v2() {}
@@ -154,7 +154,7 @@ pub fn list_products_v2() {}
                 ("ETag" = String, description = "The product's version, `\"v<version>\"`: send it in `If-Match` to change it safely."),
                 ("Cache-Control" = String, description = "`public, max-age=30, stale-while-revalidate=60` for anonymous callers, `private, no-cache` otherwise."),
                 ("Vary" = String, description = "`Authorization, X-API-Key`."),
-                ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale` or `miss`. Absent for staff."),
+                ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff."),
             )),
         (status = 304, description = "Not modified: `If-None-Match` names the current version.",
             headers(("ETag" = String, description = "The current version."))),
@@ -183,7 +183,7 @@ pub fn get_product_v1() {}
                 ("ETag" = String, description = "The product's version, `\"v<version>\"`: send it in `If-Match` to change it safely."),
                 ("Cache-Control" = String, description = "`public, max-age=30, stale-while-revalidate=60` for anonymous callers, `private, no-cache` otherwise."),
                 ("Vary" = String, description = "`Authorization, X-API-Key`."),
-                ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale` or `miss`. Absent for staff."),
+                ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff."),
             )),
         (status = 304, description = "Not modified: `If-None-Match` names the current version.",
             headers(("ETag" = String, description = "The current version."))),

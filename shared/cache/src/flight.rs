@@ -33,27 +33,39 @@ thread_local! {
     static REFRESHING: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
+/// Whether a call of [`single`] ran the load or took another call's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// This call ran the load.
+    Loaded,
+    /// This call waited for a load another call was running, and took its outcome.
+    Joined,
+}
+
 /// Runs `load` for `key` unless a load of `key` is already running, in which case it waits
 /// (on `timer`) for that one's outcome instead. A waiter whose leader is cancelled, or takes
 /// longer than about two seconds, runs `load` itself.
-pub async fn single(timer: &dyn Timer, key: &str, load: impl Future<Output = Outcome>) -> Outcome {
+///
+/// Nothing before the flight is registered awaits, so a caller that has just checked a cache
+/// and found nothing can rely on: either a load is registered here, or its result is cached.
+pub async fn single(timer: &dyn Timer, key: &str, load: impl Future<Output = Outcome>) -> (Outcome, Role) {
     if let Some(flight) = FLIGHTS.with_borrow(|flights| flights.get(key).cloned()) {
         for _ in 0..MAX_POLLS {
             match &*flight.borrow() {
                 Flight::Running => {}
-                Flight::Finished(outcome) => return outcome.clone(),
+                Flight::Finished(outcome) => return (outcome.clone(), Role::Joined),
                 Flight::Abandoned => break,
             }
             timer.sleep(POLL_INTERVAL).await;
         }
-        return load.await;
+        return (load.await, Role::Loaded);
     }
     let flight = Rc::new(RefCell::new(Flight::Running));
     FLIGHTS.with_borrow_mut(|flights| flights.insert(key.to_owned(), Rc::clone(&flight)));
     let mut leader = Leader { key, flight, finished: false };
     let outcome = load.await;
     leader.finish(outcome.clone());
-    outcome
+    (outcome, Role::Loaded)
 }
 
 /// The loading request's end of a flight. If it is dropped before finishing (the request was
@@ -121,10 +133,10 @@ mod tests {
         }
     }
 
-    /// Polls once; the loaded text if the outcome is ready.
-    fn poll_once<F: Future<Output = Outcome>>(future: std::pin::Pin<&mut F>) -> Poll<String> {
-        future.poll(&mut Context::from_waker(Waker::noop())).map(|outcome| match outcome {
-            Ok(Some(bytes)) => String::from_utf8(bytes).expect("test values are text"),
+    /// Polls once; the loaded text and the role if the outcome is ready.
+    fn poll_once<F: Future<Output = (Outcome, Role)>>(future: std::pin::Pin<&mut F>) -> Poll<(String, Role)> {
+        future.poll(&mut Context::from_waker(Waker::noop())).map(|(outcome, role)| match outcome {
+            Ok(Some(bytes)) => (String::from_utf8(bytes).expect("test values are text"), role),
             other => panic!("unexpected outcome {other:?}"),
         })
     }
@@ -146,8 +158,8 @@ mod tests {
         let mut waiter = pin!(single(&timer, "shared", async { value("waiter loaded") }));
         assert!(poll_once(waiter.as_mut()).is_pending(), "the waiter sleeps while the leader loads");
         released.set(true);
-        assert_eq!(poll_once(leader.as_mut()), Poll::Ready("leader".to_owned()));
-        assert_eq!(poll_once(waiter.as_mut()), Poll::Ready("leader".to_owned()));
+        assert_eq!(poll_once(leader.as_mut()), Poll::Ready(("leader".to_owned(), Role::Loaded)));
+        assert_eq!(poll_once(waiter.as_mut()), Poll::Ready(("leader".to_owned(), Role::Joined)));
     }
 
     #[test]
@@ -158,7 +170,7 @@ mod tests {
         let mut waiter = pin!(single(&timer, "cancelled", async { value("own load") }));
         assert!(poll_once(waiter.as_mut()).is_pending());
         drop(leader);
-        assert_eq!(poll_once(waiter.as_mut()), Poll::Ready("own load".to_owned()));
+        assert_eq!(poll_once(waiter.as_mut()), Poll::Ready(("own load".to_owned(), Role::Loaded)));
         assert!(timer.sleeps.get() <= 2);
     }
 
@@ -171,7 +183,7 @@ mod tests {
         for _ in 0..MAX_POLLS {
             assert!(poll_once(waiter.as_mut()).is_pending());
         }
-        assert_eq!(poll_once(waiter.as_mut()), Poll::Ready("own load".to_owned()));
+        assert_eq!(poll_once(waiter.as_mut()), Poll::Ready(("own load".to_owned(), Role::Loaded)));
         assert_eq!(timer.sleeps.get(), MAX_POLLS);
     }
 }

@@ -52,6 +52,9 @@ pub enum Source {
     Stale,
     /// Loaded from the source of truth.
     Miss,
+    /// Not cached, but another request of this instance was loading it: took that load's
+    /// result (single-flight) without touching the source of truth.
+    Shared,
 }
 
 impl Source {
@@ -62,6 +65,7 @@ impl Source {
             Source::Kv => "hit-kv",
             Source::Stale => "stale",
             Source::Miss => "miss",
+            Source::Shared => "miss-shared",
         }
     }
 }
@@ -80,9 +84,7 @@ pub async fn read_through(
     load: Loader,
 ) -> Result<(Option<Vec<u8>>, Source), Problem> {
     let now = platform.clock.now_millis();
-    if let Some(entry) = local::get(key)
-        && let Some(answer) = serve(platform, key, policy, &load, &entry, now, Source::Memory)
-    {
+    if let Some(answer) = from_memory(platform, key, policy, &load, now) {
         return Ok(answer);
     }
     if let Some(entry) = kv_get(platform, key).await
@@ -91,9 +93,31 @@ pub async fn read_through(
         local::put(key, entry);
         return Ok(answer);
     }
-    let value =
-        flight::single(&*platform.timer, key, load_and_store(platform.clone(), key.to_owned(), policy, load)).await?;
-    Ok((value, Source::Miss))
+    // The KV read above may have spanned another request's whole load of this key: look in
+    // memory again. From here to the flight's registration nothing awaits, so no load can
+    // slip through unseen.
+    if let Some(answer) = from_memory(platform, key, policy, &load, now) {
+        return Ok(answer);
+    }
+    let (value, role) =
+        flight::single(&*platform.timer, key, load_and_store(platform.clone(), key.to_owned(), policy, load)).await;
+    let source = match role {
+        flight::Role::Loaded => Source::Miss,
+        flight::Role::Joined => Source::Shared,
+    };
+    Ok((value?, source))
+}
+
+/// Serves `key` from this instance's memory, if there and not expired.
+fn from_memory(
+    platform: &Platform,
+    key: &str,
+    policy: Policy,
+    load: &Loader,
+    now: i64,
+) -> Option<(Option<Vec<u8>>, Source)> {
+    let entry = local::get(key)?;
+    serve(platform, key, policy, load, &entry, now, Source::Memory)
 }
 
 /// Serves `entry` if fresh (maybe scheduling an early refresh) or stale (scheduling a refresh).

@@ -1,12 +1,16 @@
 //! The cache through the native adapters, counting real SQL statements.
 
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use adapter_native::TestPlatform;
+use async_trait::async_trait;
 use cache::{Loader, Policy, Source, read_through};
 use futures_util::future::join_all;
+use web::ports::kv::KeyPage;
 use web::ports::sql::Statement;
+use web::ports::{Kv, PortError};
 
 const POLICY: Policy = Policy { fresh: Duration::from_secs(30), stale: Duration::from_secs(60) };
 
@@ -40,7 +44,9 @@ async fn a_cold_stampede_runs_one_query_and_later_reads_hit_the_tiers() {
     let first = results[0].as_ref().unwrap().0.clone();
     assert!(first.is_some());
     assert!(results.iter().all(|r| r.as_ref().unwrap().0 == first));
-    assert_eq!(results.iter().filter(|r| r.as_ref().unwrap().1 == Source::Miss).count(), 50, "all shared the one load");
+    let sources: Vec<Source> = results.iter().map(|r| r.as_ref().unwrap().1).collect();
+    assert_eq!(sources.iter().filter(|s| **s == Source::Miss).count(), 1, "one load: {sources:?}");
+    assert_eq!(sources.iter().filter(|s| **s == Source::Shared).count(), 49, "the rest took its result");
 
     let (_, source) = read_through(&ports, "stampede", POLICY, Rc::clone(&load)).await.unwrap();
     assert_eq!(source, Source::Memory);
@@ -48,6 +54,50 @@ async fn a_cold_stampede_runs_one_query_and_later_reads_hit_the_tiers() {
     let (_, source) = read_through(&ports, "stampede", POLICY, Rc::clone(&load)).await.unwrap();
     assert_eq!(source, Source::Kv, "another instance finds it in KV");
     assert_eq!(platform.sql.statements_run() - before, 1);
+}
+
+/// KV as Workers KV behaves under a stampede: a read sees the store as it was when the read
+/// began, and its answer arrives later (the `n`th read after `n` turns of the executor).
+struct SnapshotKv {
+    inner: Rc<dyn Kv>,
+    reads: Cell<u32>,
+}
+
+#[async_trait(?Send)]
+impl Kv for SnapshotKv {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+        let snapshot = self.inner.get(key).await;
+        self.reads.set(self.reads.get() + 1);
+        for _ in 0..self.reads.get() {
+            tokio::task::yield_now().await;
+        }
+        snapshot
+    }
+    async fn put(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<(), PortError> {
+        self.inner.put(key, value, ttl).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), PortError> {
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, PortError> {
+        self.inner.list(prefix, cursor, limit).await
+    }
+}
+
+#[tokio::test]
+async fn a_load_that_finishes_while_a_reader_waits_on_kv_is_not_repeated() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let mut ports = platform.platform();
+    ports.kv = Rc::new(SnapshotKv { inner: ports.kv.clone(), reads: Cell::new(0) });
+    let load = loader(&platform);
+    let before = platform.sql.statements_run();
+    // Later readers wait longer on KV than the first load takes, and KV tells them nothing.
+    let reads = (0..20).map(|_| read_through(&ports, "slow-kv", POLICY, Rc::clone(&load)));
+    let sources: Vec<Source> = join_all(reads).await.into_iter().map(|r| r.unwrap().1).collect();
+    assert_eq!(platform.sql.statements_run() - before, 1, "one SQL statement: {sources:?}");
+    assert_eq!(sources.iter().filter(|s| **s == Source::Miss).count(), 1, "{sources:?}");
+    assert!(sources.contains(&Source::Memory), "late readers find the loaded value in memory: {sources:?}");
 }
 
 #[tokio::test]

@@ -54,7 +54,8 @@ fn cold_stampede_loads_once(target: &Target) -> Outcome {
         format!("every reader must get the same 200; odd ones: {odd:?} (first: {})", answers[0].2)
     })?;
     let loads = answers.iter().filter(|(_, source, _)| source == "miss").count();
-    eprintln!("    caching: 40 cold concurrent reads of one product made {loads} SQL load(s)");
+    let shared = answers.iter().filter(|(_, source, _)| source == "miss-shared").count();
+    eprintln!("    caching: 40 cold concurrent reads of one product made {loads} SQL load(s); {shared} shared one");
     ensure(loads <= MAX_COLD_LOADS, || {
         let sources: Vec<&str> = answers.iter().map(|(_, s, _)| s.as_str()).collect();
         format!("{loads} SQL loads for 40 cold concurrent reads: {sources:?}")
