@@ -16,15 +16,20 @@ pub const ISSUER: &str = "orderflow";
 /// Audience of access tokens.
 pub const AUDIENCE: &str = "orderflow-api";
 
-/// Requests per minute one user may make to `GET /v1/users/me` (the exact-limit case).
+/// Requests per window one user may make to `GET /v1/users/me` (the exact-limit case).
 pub const BURST_LIMIT: usize = 10;
+
+/// The exact-limit case's window: a day, so that a burst almost never straddles two windows
+/// (the sliding-window counter discounts the previous window's count as time passes, which
+/// admits a little more than the limit right after a boundary; the case checks atomicity).
+pub const BURST_WINDOW_SECONDS: u64 = 86_400;
 
 /// Rate-limit rules for the suite: generous everywhere (the suite signs in a lot from one IP),
 /// plus two rules the limit cases probe: an exact per-user sliding window, and a fast token
 /// bucket on a route no other case uses.
 fn rate_limit_rules() -> String {
     format!(
-        r#"[{{"name":"contract-burst","methods":["GET"],"routes":["/v1/users/me"],"key":["user"],"algorithm":"sliding_window","limit":{BURST_LIMIT},"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
+        r#"[{{"name":"contract-burst","methods":["GET"],"routes":["/v1/users/me"],"key":["user"],"algorithm":"sliding_window","limit":{BURST_LIMIT},"window_seconds":{BURST_WINDOW_SECONDS},"store":"exact","on_store_failure":"closed"}},
 {{"name":"contract-retry","methods":["GET"],"routes":["/v2/customers"],"key":["ip"],"algorithm":"token_bucket","limit":3,"window_seconds":3,"store":"exact","on_store_failure":"closed"}},
 {{"name":"token","methods":["POST"],"routes":["/v1/auth/token"],"key":["ip"],"algorithm":"sliding_window","limit":100000,"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
 {{"name":"all","key":["ip"],"algorithm":"token_bucket","limit":100000,"window_seconds":60,"store":"approximate","on_store_failure":"open"}}]"#
