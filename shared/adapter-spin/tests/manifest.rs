@@ -1,0 +1,166 @@
+//! `spin.toml` against the code, since no Spin runs here: every function is a component built
+//! from its own crate, Spin routes each of its routes to it, it is granted the database and
+//! store the adapter opens, and every variable it names exists (and matches `wrangler.toml`).
+
+use std::collections::BTreeSet;
+
+use toml::{Table, Value};
+use web::Router;
+
+const SPIN_TOML: &str = include_str!("../../../spin.toml");
+const WRANGLER_TOML: &str = include_str!("../../../wrangler.toml");
+
+/// Every function crate and its routes.
+fn functions() -> Vec<(&'static str, Router)> {
+    vec![
+        ("audit", audit::router()),
+        ("auth", auth::router()),
+        ("customers", customers::router()),
+        ("docs", docs::router()),
+        ("health", health::router()),
+        ("orders", orders::router()),
+        ("products", products::router()),
+    ]
+}
+
+fn manifest() -> Table {
+    SPIN_TOML.parse().expect("spin.toml is TOML")
+}
+
+fn table<'a>(value: &'a Value, what: &str) -> &'a Table {
+    value.as_table().unwrap_or_else(|| panic!("{what} is a table"))
+}
+
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    value.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+}
+
+/// `(route, component)` of every HTTP trigger.
+fn triggers(manifest: &Table) -> Vec<(String, String)> {
+    let http = manifest["trigger"]["http"].as_array().expect("[[trigger.http]] entries");
+    http.iter()
+        .map(|t| {
+            let field = |name: &str| t[name].as_str().unwrap_or_else(|| panic!("trigger without {name}")).to_owned();
+            (field("route"), field("component"))
+        })
+        .collect()
+}
+
+/// The trigger Spin picks for `path`: an exact route, else the longest `/prefix/...` wildcard
+/// (which also matches the bare prefix).
+fn spin_route<'a>(triggers: &'a [(String, String)], path: &str) -> Option<&'a (String, String)> {
+    if let Some(exact) = triggers.iter().find(|(route, _)| route == path) {
+        return Some(exact);
+    }
+    triggers
+        .iter()
+        .filter_map(|t| t.0.strip_suffix("/...").map(|prefix| (prefix, t)))
+        .filter(|(prefix, _)| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, t)| t)
+}
+
+/// A concrete path for a route template (`{id}` → `x`, `{*rest}` → `x/y`).
+fn sample_path(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| match segment.strip_prefix('{') {
+            Some(param) if param.starts_with('*') => "x/y",
+            Some(_) => "x",
+            None => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn every_function_is_a_component_built_from_its_crate() {
+    let manifest = manifest();
+    let components = table(&manifest["component"], "[component]");
+    let names: BTreeSet<&str> = functions().iter().map(|(name, _)| *name).collect();
+    assert_eq!(components.keys().map(String::as_str).collect::<BTreeSet<_>>(), names);
+    for name in names {
+        let component = table(&components[name], name);
+        assert_eq!(component["source"].as_str(), Some(format!("target/wasm32-wasip2/release/{name}.wasm").as_str()));
+        let command = component["build"]["command"].as_str().unwrap_or_default();
+        assert!(
+            command.ends_with(&format!("cargo build --target wasm32-wasip2 --release -p {name}")),
+            "{name} builds with: {command}"
+        );
+    }
+}
+
+#[test]
+fn spin_routes_every_route_to_its_own_component_and_no_route_is_dead() {
+    let manifest = manifest();
+    let triggers = triggers(&manifest);
+    let mut used = BTreeSet::new();
+    for (name, router) in functions() {
+        for template in router.templates() {
+            let path = sample_path(template);
+            let Some(trigger) = spin_route(&triggers, &path) else { panic!("no Spin route for {template} ({name})") };
+            assert_eq!(trigger.1, name, "{template} reaches `{}` through `{}`", trigger.1, trigger.0);
+            used.insert(trigger.0.clone());
+        }
+    }
+    let dead: Vec<&String> = triggers.iter().map(|(route, _)| route).filter(|r| !used.contains(*r)).collect();
+    assert!(dead.is_empty(), "routes no function serves: {dead:?}");
+}
+
+#[test]
+fn components_are_granted_the_store_and_database_the_adapter_opens() {
+    let manifest = manifest();
+    for (name, component) in table(&manifest["component"], "[component]") {
+        assert_eq!(strings(component.get("key_value_stores")), [adapter_spin::KV_STORE], "{name}: KV (rate limits)");
+        // Every function but the static docs reads SQL; docs needs none.
+        let sql = strings(component.get("sqlite_databases"));
+        if name == "docs" {
+            assert!(sql.is_empty(), "docs is granted no database");
+        } else {
+            assert_eq!(sql, [adapter_spin::DATABASE], "{name}: SQLite");
+        }
+    }
+}
+
+/// The `{{ name }}` references in `text`.
+fn references(text: &str) -> Vec<&str> {
+    text.split("{{").skip(1).filter_map(|rest| rest.split_once("}}")).map(|(name, _)| name.trim()).collect()
+}
+
+#[test]
+fn every_variable_a_component_names_is_declared_and_every_declared_one_is_used() {
+    let manifest = manifest();
+    let declared = table(&manifest["variables"], "[variables]");
+    let mut referenced = BTreeSet::new();
+    for (name, component) in table(&manifest["component"], "[component]") {
+        let mut texts: Vec<&str> = strings(component.get("allowed_outbound_hosts"));
+        if let Some(variables) = component.get("variables") {
+            for (variable, value) in table(variables, "component variables") {
+                assert!(
+                    variable.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                    "{name}: {variable}"
+                );
+                texts.push(value.as_str().unwrap_or_else(|| panic!("{name}.{variable} is a string")));
+            }
+        }
+        for reference in texts.into_iter().flat_map(references) {
+            assert!(declared.contains_key(reference), "{name} names `{reference}`, which [variables] does not declare");
+            referenced.insert(reference.to_owned());
+        }
+    }
+    let unused: Vec<&String> = declared.keys().filter(|v| !referenced.contains(*v)).collect();
+    assert!(unused.is_empty(), "declared but granted to no component: {unused:?}");
+}
+
+#[test]
+fn every_worker_variable_is_a_spin_variable() {
+    let wrangler: Table = WRANGLER_TOML.parse().expect("wrangler.toml is TOML");
+    let spin = manifest();
+    let declared = table(&spin["variables"], "[variables]");
+    for name in table(&wrangler["vars"], "[vars]").keys() {
+        assert!(declared.contains_key(&name.to_ascii_lowercase()), "{name} has no Spin variable");
+    }
+    for secret in ["jwt_signing_keys", "auth_secret"] {
+        assert_eq!(declared[secret]["secret"].as_bool(), Some(true), "{secret} is a Spin secret");
+    }
+}
