@@ -205,7 +205,7 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
         vec![Value::from(order.id.as_str()), Value::from(mutation.as_str())],
     );
     if to == Status::Cancelled {
-        batch.push(restock(&order.id, now, Some(&mutation)));
+        batch.push(restock(&order.id, now, RestockIf::Changed(&mutation)));
     }
     order.status = to;
     order.updated_at = now;
@@ -236,24 +236,33 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
     Ok(with_etag(json_response(StatusCode::OK, &order.render(version(&request)))?, order.version))
 }
 
-/// Returns an order's units to stock. With `mutation`, only if that change applied to the order
-/// in this batch; without, only while the order still holds stock.
-fn restock(order_id: &str, now: i64, mutation: Option<&str>) -> Statement {
-    let guard = match mutation {
-        Some(_) => "EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND mutation_id = ?3)",
-        None => "EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND status IN ('pending', 'processing'))",
+/// What a restock is conditional on, so that stock comes back exactly once.
+enum RestockIf<'a> {
+    /// The status change with this mutation id applied to the order in this batch.
+    Changed(&'a str),
+    /// The order is still at this version and holds stock (it is deleted in the same batch).
+    Unchanged(i64),
+}
+
+/// Returns an order's units to stock, if `condition` holds.
+fn restock(order_id: &str, now: i64, condition: RestockIf<'_>) -> Statement {
+    let (guard, value) = match condition {
+        RestockIf::Changed(mutation) => {
+            ("EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND mutation_id = ?3)", Value::from(mutation))
+        }
+        RestockIf::Unchanged(version) => (
+            "EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND version = ?3 AND status IN ('pending', 'processing'))",
+            Value::from(version),
+        ),
     };
-    let mut statement = Statement::new(format!(
+    Statement::new(format!(
         "UPDATE products SET stock = stock + (SELECT quantity FROM order_items WHERE order_id = ?1 AND product_id = products.id), \
          version = version + 1, updated_at = ?2 \
          WHERE id IN (SELECT product_id FROM order_items WHERE order_id = ?1) AND {guard}"
     ))
     .bind(order_id)
-    .bind(now);
-    if let Some(mutation) = mutation {
-        statement = statement.bind(mutation);
-    }
-    statement
+    .bind(now)
+    .bind(value)
 }
 
 /// `DELETE /vN/orders/{id}` (needs `orders:delete`, admins): removes the order and its items,
@@ -269,7 +278,7 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
     let mut order = order;
     attach_items(&request, std::slice::from_mut(&mut order)).await?;
     let batch = [
-        restock(&order.id, platform.clock.now_millis(), None),
+        restock(&order.id, platform.clock.now_millis(), RestockIf::Unchanged(order.version)),
         audit::statement(
             &request,
             &principal,
