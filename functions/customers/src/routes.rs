@@ -101,7 +101,10 @@ fn respond(customer: &Customer, version: ApiVersion, status: StatusCode) -> Resu
 }
 
 /// Loads a customer the caller may see: their own, or any with `customers:all`. Otherwise 404.
+/// The customer named by the path, if the caller may use customer profiles at all (an API key
+/// needs a customer scope even for its owner's profile) and may see this one.
 async fn visible(request: &Request, principal: &Principal) -> Result<Customer, Problem> {
+    require_any(principal)?;
     let row = request
         .platform()
         .sql

@@ -107,3 +107,23 @@ async fn staff_see_all_and_their_changes_are_audited() {
     let (status, _, _) = h.send("GET", "/v2/customers?role=x", Some(&staff), &[], None).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn api_keys_need_a_customer_scope_even_for_their_owners_profile() {
+    let h = Harness::with_router(customers::router()).await;
+    let alice = h.user("alice@example.com").await;
+    let (status, created) =
+        h.json("POST", "/v1/customers", Some(&alice), json!({"name": "Alice", "email": "alice@example.com"})).await;
+    assert_eq!(status, 201);
+    let uri = format!("/v1/customers/{}", created["id"].as_str().unwrap());
+    let (status, key) =
+        h.json("POST", "/v1/api-keys", Some(&alice), json!({"name": "catalog", "scopes": ["products:read"]})).await;
+    assert_eq!(status, 201);
+    let key = key["api_key"].as_str().unwrap();
+    assert_eq!(h.get(&uri, key).await.0, 403);
+    let (status, _) = h.json("PATCH", &uri, Some(key), json!({"email": "attacker@example.com"})).await;
+    assert_eq!(status, 403);
+    assert_eq!(h.send("DELETE", &uri, Some(key), &[], None).await.0, 403);
+    let (status, unchanged) = h.get(&uri, &alice).await;
+    assert_eq!((status, unchanged["email"].as_str()), (200, Some("alice@example.com")));
+}
