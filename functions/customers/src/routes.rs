@@ -187,7 +187,11 @@ async fn create_customer(
         ));
     }
     if let Some(reservation) = reservation {
-        batch.push(idempotency::complete(reservation, &response));
+        batch.push(idempotency::complete(
+            reservation,
+            &response,
+            ("EXISTS (SELECT 1 FROM customers WHERE id = ?)", vec![Value::from(customer.id.as_str())]),
+        ));
     }
     match platform.sql.batch(&batch).await {
         Ok(results) if results[0].rows_affected == 1 => Ok(response),

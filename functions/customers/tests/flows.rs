@@ -127,3 +127,23 @@ async fn api_keys_need_a_customer_scope_even_for_their_owners_profile() {
     let (status, unchanged) = h.get(&uri, &alice).await;
     assert_eq!((status, unchanged["email"].as_str()), (200, Some("alice@example.com")));
 }
+
+#[tokio::test]
+async fn a_create_that_creates_nothing_leaves_its_idempotency_key_reusable() {
+    let h = Harness::with_router(customers::router()).await;
+    let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
+    let key = [("idempotency-key", "profile-1")];
+    let nobody = json!({"user_id": "no-such-user", "name": "Ghost", "email": "ghost@example.com"});
+    for attempt in ["first", "retry"] {
+        let (status, problem, response) = h.send("POST", "/v1/customers", Some(&staff), &key, Some(&nobody)).await;
+        assert_eq!((status, code(&problem)), (422, "unknown_user"), "{attempt}");
+        assert!(response.headers().get("idempotent-replayed").is_none(), "{attempt}: nothing to replay");
+    }
+    let (alice_id, _) = h.user_with_roles("alice@example.com", "customer").await;
+    let fixed = json!({"user_id": alice_id, "name": "Alice", "email": "alice@example.com"});
+    let (status, created, _) = h.send("POST", "/v1/customers", Some(&staff), &key, Some(&fixed)).await;
+    assert_eq!(status, 201, "the key was released: {created}");
+    let (status, replayed, response) = h.send("POST", "/v1/customers", Some(&staff), &key, Some(&fixed)).await;
+    assert_eq!((status, &replayed), (201, &created));
+    assert_eq!(response.headers()["idempotent-replayed"], "true");
+}

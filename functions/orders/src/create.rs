@@ -197,7 +197,11 @@ async fn place(
         );
     }
     if let Some(reservation) = reservation {
-        batch.push(idempotency::complete(reservation, &response));
+        batch.push(idempotency::complete(
+            reservation,
+            &response,
+            ("EXISTS (SELECT 1 FROM orders WHERE id = ?)", vec![Value::from(order.id.as_str())]),
+        ));
     }
     match platform.sql.batch(&batch).await {
         Ok(_) => {

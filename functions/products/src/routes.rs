@@ -246,7 +246,11 @@ async fn create_product(
         ),
     ];
     if let Some(reservation) = reservation {
-        batch.push(idempotency::complete(reservation, &response));
+        batch.push(idempotency::complete(
+            reservation,
+            &response,
+            ("EXISTS (SELECT 1 FROM products WHERE id = ?)", vec![Value::from(product.id.as_str())]),
+        ));
     }
     match platform.sql.batch(&batch).await {
         Ok(_) => {

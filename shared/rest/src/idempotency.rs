@@ -16,7 +16,7 @@ use http::{HeaderValue, StatusCode, header};
 use identity::Principal;
 use identity::crypto::sha256_hex;
 use identity::settings::seconds;
-use web::ports::sql::Statement;
+use web::ports::sql::{Statement, Value};
 use web::{Problem, Request, Response};
 
 /// The request header.
@@ -32,6 +32,9 @@ const DEFAULT_TTL_SECONDS: i64 = 24 * 3600;
 pub struct Reservation {
     user_id: String,
     key: String,
+    /// When this request reserved the key: tells its reservation from a later one that took
+    /// the key over after it expired.
+    reserved_at: i64,
 }
 
 /// Runs `create` under the request's key: an earlier identical request's stored response is
@@ -100,7 +103,11 @@ async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Prob
         )
         .await?;
     if reserved.is_some() {
-        return Ok(Outcome::Proceed(Reservation { user_id: principal.user_id.clone(), key: key.to_owned() }));
+        return Ok(Outcome::Proceed(Reservation {
+            user_id: principal.user_id.clone(),
+            key: key.to_owned(),
+            reserved_at: now,
+        }));
     }
     let existing = platform
         .sql
@@ -140,8 +147,10 @@ async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Prob
 }
 
 /// The statement that stores `response` for the reservation; put it in the batch that creates
-/// the resource, so the key is completed exactly when the resource exists.
-pub fn complete(reservation: &Reservation, response: &Response) -> Statement {
+/// the resource, with `only_if` (an SQL condition and its `?` parameters) true exactly when the
+/// resource exists after the batch's earlier statements. A batch that creates nothing (say an
+/// `INSERT … SELECT … WHERE` that matched no row) then leaves the key reserved, to be released.
+pub fn complete(reservation: &Reservation, response: &Response, only_if: (&str, Vec<Value>)) -> Statement {
     let kept = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
     let headers: Vec<(String, String)> = kept
         .iter()
@@ -150,23 +159,30 @@ pub fn complete(reservation: &Reservation, response: &Response) -> Statement {
             Some((name.as_str().to_owned(), value.to_owned()))
         })
         .collect();
-    Statement::new(
-        "UPDATE idempotency_keys SET state = 'done', response_status = ?3, response_headers = ?4, response_body = ?5 \
-         WHERE user_id = ?1 AND key = ?2",
-    )
-    .bind(reservation.user_id.as_str())
-    .bind(reservation.key.as_str())
+    let (condition, condition_params) = only_if;
+    let mut statement = Statement::new(format!(
+        "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_headers = ?, response_body = ? \
+         WHERE user_id = ? AND key = ? AND created_at = ? AND state = 'in_flight' AND {condition}"
+    ))
     .bind(i64::from(response.status().as_u16()))
     .bind(serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()))
     .bind(response.body().to_vec())
+    .bind(reservation.user_id.as_str())
+    .bind(reservation.key.as_str())
+    .bind(reservation.reserved_at);
+    statement.params.extend(condition_params);
+    statement
 }
 
-/// Releases a reservation after a failure, so the key can be retried.
+/// Releases a reservation after a failure, so the key can be retried (unless another request
+/// has taken the key over since).
 async fn release(request: &Request, reservation: &Reservation) {
-    let statement =
-        Statement::new("DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND state = 'in_flight'")
-            .bind(reservation.user_id.as_str())
-            .bind(reservation.key.as_str());
+    let statement = Statement::new(
+        "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_at = ?3 AND state = 'in_flight'",
+    )
+    .bind(reservation.user_id.as_str())
+    .bind(reservation.key.as_str())
+    .bind(reservation.reserved_at);
     // If this fails too, the key simply stays reserved until it expires.
     let _ = request.platform().sql.run(&statement).await;
 }
