@@ -83,7 +83,12 @@ impl Leader<'_> {
 
     fn end(&mut self, state: Flight) {
         self.finished = true;
-        FLIGHTS.with_borrow_mut(|flights| flights.remove(self.key));
+        FLIGHTS.with_borrow_mut(|flights| {
+            // Only this flight's entry: after `forget`, the key may belong to a newer flight.
+            if flights.get(self.key).is_some_and(|current| Rc::ptr_eq(current, &self.flight)) {
+                flights.remove(self.key);
+            }
+        });
         *self.flight.borrow_mut() = state;
     }
 }
@@ -94,6 +99,12 @@ impl Drop for Leader<'_> {
             self.end(Flight::Abandoned);
         }
     }
+}
+
+/// Lets later calls for `key` start a new load instead of joining the running one (whose
+/// leader and current waiters still finish with it).
+pub fn forget(key: &str) {
+    FLIGHTS.with_borrow_mut(|flights| flights.remove(key));
 }
 
 /// Marks `key` as being refreshed in the background; `false` if it already is.

@@ -18,6 +18,7 @@
 //! (KV deletes reach other locations eventually; entries there also expire by TTL).
 
 mod entry;
+mod epoch;
 pub mod flight;
 mod local;
 
@@ -182,8 +183,14 @@ async fn load_and_store(
     load: Loader,
 ) -> Result<Option<Vec<u8>>, Problem> {
     let started = platform.clock.now_millis();
+    let epoch = epoch::current(&key);
     let value = load().await?;
     let now = platform.clock.now_millis();
+    // Invalidated while loading: what was read may predate the write, so keep it out of both
+    // tiers (this request still answers with it: it began before the write finished).
+    if epoch::current(&key) != epoch {
+        return Ok(value);
+    }
     if let Some(value) = &value {
         let entry = Entry {
             value: value.clone(),
@@ -200,9 +207,13 @@ async fn load_and_store(
     Ok(value)
 }
 
-/// Drops `keys` from both tiers (call after every write that changes them).
+/// Drops `keys` from both tiers (call after every write that changes them). Loads of them
+/// already running in this instance will not store what they read, and later reads start a
+/// fresh load instead of joining one of those.
 pub async fn invalidate(platform: &Platform, keys: &[String]) {
     for key in keys {
+        epoch::bump(key);
+        flight::forget(key);
         local::remove(key);
         if let Err(error) = platform.kv.delete(&kv_key(key)).await {
             degraded(platform, key, &error);

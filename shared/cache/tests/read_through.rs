@@ -1,6 +1,6 @@
 //! The cache through the native adapters, counting real SQL statements.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -98,6 +98,45 @@ async fn a_load_that_finishes_while_a_reader_waits_on_kv_is_not_repeated() {
     assert_eq!(platform.sql.statements_run() - before, 1, "one SQL statement: {sources:?}");
     assert_eq!(sources.iter().filter(|s| **s == Source::Miss).count(), 1, "{sources:?}");
     assert!(sources.contains(&Source::Memory), "late readers find the loaded value in memory: {sources:?}");
+}
+
+#[tokio::test]
+async fn a_load_that_read_before_a_write_does_not_put_the_old_value_back() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    let row = Rc::new(RefCell::new("old".to_owned()));
+    let gate = Rc::new(Cell::new(false));
+    let loads = Rc::new(Cell::new(0));
+    let load: Loader = {
+        let (row, gate, loads) = (Rc::clone(&row), Rc::clone(&gate), Rc::clone(&loads));
+        Rc::new(move || {
+            let (row, gate, loads) = (Rc::clone(&row), Rc::clone(&gate), Rc::clone(&loads));
+            Box::pin(async move {
+                loads.set(loads.get() + 1);
+                let read = row.borrow().clone();
+                while !gate.get() {
+                    tokio::task::yield_now().await;
+                }
+                Ok(Some(read.into_bytes()))
+            })
+        })
+    };
+    let reader = read_through(&ports, "raced", POLICY, Rc::clone(&load));
+    let writer = async {
+        while loads.get() == 0 {
+            tokio::task::yield_now().await;
+        }
+        *row.borrow_mut() = "new".to_owned();
+        cache::invalidate(&ports, &["raced".to_owned()]).await;
+        gate.set(true);
+    };
+    let (read, ()) = futures_util::join!(reader, writer);
+    assert_eq!(read.unwrap(), (Some(b"old".to_vec()), Source::Miss), "it began before the write");
+    let (value, source) = read_through(&ports, "raced", POLICY, Rc::clone(&load)).await.unwrap();
+    assert_eq!((value, source), (Some(b"new".to_vec()), Source::Miss), "the old value was not stored");
+    let (value, source) = read_through(&ports, "raced", POLICY, load).await.unwrap();
+    assert_eq!((value, source), (Some(b"new".to_vec()), Source::Memory));
 }
 
 #[tokio::test]
