@@ -3,8 +3,9 @@
 //! Workers KV is eventually consistent and accepts about one write per second per key, so a
 //! counter there cannot be exact. Each instance keeps its own count per key and fixed window,
 //! and syncs with KV at most once per [`SYNC_INTERVAL_MS`]: it reads the shared count, adds what
-//! it admitted since the last sync, and writes the sum back. Between syncs it decides from the
-//! last shared count plus its own.
+//! it admitted since the last sync and the request at hand, and writes the sum back. Between
+//! syncs it decides from the last shared count plus its own. (On Spin every request is a fresh
+//! instance, so every request syncs.)
 //!
 //! **Error bound.** Within one window, each instance can admit up to `limit − shared` requests
 //! between two syncs, and syncs overwrite each other (last write wins). With `I` instances seeing
@@ -48,31 +49,23 @@ pub async fn acquire(kv: &dyn Kv, key: &str, spec: &LimitSpec, now: i64) -> Resu
         .with_borrow(|map| map.get(key).copied())
         .filter(|l| l.window_start == window_start)
         .unwrap_or(Local { window_start, shared: 0, unsynced: 0, last_sync: None });
+    let allowed;
     if local.last_sync.is_none_or(|last| now.saturating_sub(last) >= SYNC_INTERVAL_MS) {
-        let shared = kv
-            .get(&kv_key)
-            .await?
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0i64);
-        let total = shared.max(local.shared) + local.unsynced;
-        if local.unsynced > 0 {
-            let ttl = Duration::from_millis(u64::try_from(window * 2).unwrap_or(u64::MAX));
-            kv.put(&kv_key, total.to_string().as_bytes(), Some(ttl)).await?;
+        // Back off for a sync interval even if KV fails, so a struggling store is not hammered;
+        // what this instance counted stays unsynced for the next sync.
+        let attempted = Local { last_sync: Some(now), ..local };
+        let synced = sync(kv, &kv_key, window, &local, spec.limit).await;
+        let (shared, admitted) = synced.inspect_err(|_| save(key, attempted))?;
+        allowed = admitted;
+        local = Local { window_start, shared, unsynced: 0, last_sync: Some(now) };
+    } else {
+        allowed = local.shared + local.unsynced < spec.limit;
+        if allowed {
+            local.unsynced += 1;
         }
-        local = Local { window_start, shared: total, unsynced: 0, last_sync: Some(now) };
     }
-    let used = local.shared + local.unsynced;
-    let allowed = used < spec.limit;
-    if allowed {
-        local.unsynced += 1;
-    }
-    LOCAL.with_borrow_mut(|map| {
-        if map.len() > 10_000 {
-            map.clear();
-        }
-        map.insert(key.to_owned(), local);
-    });
+    let used = local.shared + local.unsynced - i64::from(allowed);
+    save(key, local);
     let reset_ms = window_start + window - now;
     Ok(Decision {
         allowed,
@@ -80,4 +73,76 @@ pub async fn acquire(kv: &dyn Kv, key: &str, spec: &LimitSpec, now: i64) -> Resu
         reset_ms,
         retry_after_ms: if allowed { 0 } else { reset_ms },
     })
+}
+
+/// Reads the shared count, decides this request against it plus what this instance counted
+/// since its last sync, and writes the new total (this request included, so an instance that
+/// sees a key once, or Spin's instance per request, still counts). Returns the total and the
+/// decision.
+async fn sync(kv: &dyn Kv, kv_key: &str, window: i64, local: &Local, limit: i64) -> Result<(i64, bool), PortError> {
+    let shared = kv
+        .get(kv_key)
+        .await?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0i64);
+    let known = shared.max(local.shared) + local.unsynced;
+    let allowed = known < limit;
+    let total = known + i64::from(allowed);
+    if total != shared {
+        let ttl = Duration::from_millis(u64::try_from(window * 2).unwrap_or(u64::MAX));
+        kv.put(kv_key, total.to_string().as_bytes(), Some(ttl)).await?;
+    }
+    Ok((total, allowed))
+}
+
+/// Keeps this instance's view of `key` (bounded: cleared past 10 000 keys).
+fn save(key: &str, local: Local) {
+    LOCAL.with_borrow_mut(|map| {
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(key.to_owned(), local);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use adapter_native::{ManualClock, MemoryKv};
+    use ports::counters::Algorithm;
+
+    use super::*;
+
+    const SPEC: LimitSpec = LimitSpec { algorithm: Algorithm::TokenBucket, limit: 3, window_ms: 60_000 };
+
+    #[tokio::test]
+    async fn an_instance_per_request_still_counts_every_admission() {
+        let kv = MemoryKv::new(Rc::new(ManualClock::at(0)));
+        let mut admitted = Vec::new();
+        for i in 0..5 {
+            LOCAL.with_borrow_mut(HashMap::clear); // what Spin does between requests
+            admitted.push(acquire(&kv, "fresh", &SPEC, 1_000 + i).await.unwrap().allowed);
+        }
+        assert_eq!(admitted, [true, true, true, false, false]);
+    }
+
+    #[tokio::test]
+    async fn one_instance_counts_between_syncs_and_publishes_at_the_next() {
+        let kv = MemoryKv::new(Rc::new(ManualClock::at(0)));
+        let decisions: Vec<(bool, i64)> = {
+            let mut out = Vec::new();
+            for i in 0..4 {
+                let d = acquire(&kv, "warm", &SPEC, 2_000 + i).await.unwrap();
+                out.push((d.allowed, d.remaining));
+            }
+            out
+        };
+        assert_eq!(decisions, [(true, 2), (true, 1), (true, 0), (false, 0)]);
+        // Another instance, after this one's next sync, sees all three.
+        assert!(!acquire(&kv, "warm", &SPEC, 3_500).await.unwrap().allowed);
+        LOCAL.with_borrow_mut(HashMap::clear);
+        assert!(!acquire(&kv, "warm", &SPEC, 3_600).await.unwrap().allowed, "published to KV");
+    }
 }
