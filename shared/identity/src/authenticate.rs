@@ -5,7 +5,7 @@
 //! be revoked (so logout takes effect at once), the key must be live, and roles are read fresh
 //! (so a demotion takes effect at once).
 
-use ports::sql::Statement;
+use ports::sql::{Row, Statement};
 use web::{Problem, Request};
 
 use crate::api_keys::{looks_like_key, parse, secret_matches};
@@ -113,16 +113,16 @@ async fn external_token(request: &Request, token: &str) -> Result<Principal, Pro
     })
 }
 
-async fn api_key(request: &Request, key: &str) -> Result<Principal, Problem> {
+/// The stored row of `key` if its secret matches and it is neither revoked nor expired.
+async fn valid_api_key(request: &Request, key: &str, now: i64) -> Result<Row, Problem> {
     let (prefix, secret) = parse(key).ok_or_else(|| invalid_token("malformed API key"))?;
-    let platform = request.platform();
-    let now = platform.clock.now_millis();
-    let row = platform
+    let row = request
+        .platform()
         .sql
         .query_optional(
             &Statement::new(
-                "SELECT k.id AS id, k.user_id AS user_id, k.secret_hash AS secret_hash, k.scopes AS scopes, \
-                 k.expires_at AS expires_at, k.revoked_at AS revoked_at, u.roles AS roles \
+                "SELECT k.id AS id, k.prefix AS prefix, k.user_id AS user_id, k.secret_hash AS secret_hash, \
+                 k.scopes AS scopes, k.expires_at AS expires_at, k.revoked_at AS revoked_at, u.roles AS roles \
                  FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = ?1",
             )
             .bind(prefix),
@@ -138,6 +138,20 @@ async fn api_key(request: &Request, key: &str) -> Result<Principal, Problem> {
     if row.get::<Option<i64>>("expires_at")?.is_some_and(|at| at <= now) {
         return Err(invalid_token("API key expired"));
     }
+    Ok(row)
+}
+
+/// The public prefix of `key` if it is a valid API key, for keying per-key rate limits: a
+/// prefix presented with a wrong secret must not spend the real key's quota.
+pub async fn verified_api_key_prefix(request: &Request, key: &str) -> Option<String> {
+    let now = request.platform().clock.now_millis();
+    valid_api_key(request, key, now).await.ok()?.get("prefix").ok()
+}
+
+async fn api_key(request: &Request, key: &str) -> Result<Principal, Problem> {
+    let platform = request.platform();
+    let now = platform.clock.now_millis();
+    let row = valid_api_key(request, key, now).await?;
     let key_id: String = row.get("id")?;
     let roles = stored_roles(&row.get::<String>("roles")?)?;
     let scopes: Vec<Permission> = parse_list(&row.get::<String>("scopes")?)

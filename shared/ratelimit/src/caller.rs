@@ -17,7 +17,7 @@ pub struct Caller {
     /// The `sub` of a valid access token (signature and time checked; not the session, which
     /// the handler checks).
     pub user: Option<String>,
-    /// The public prefix of a well-formed API key (its secret is checked by the handler).
+    /// The public prefix of a valid API key (secret, revocation and expiry checked).
     pub api_key: Option<String>,
     /// The route template.
     pub route: String,
@@ -41,14 +41,15 @@ pub trait CredentialResolver {
     async fn resolve(&self, request: &Request, credential: &str) -> CredentialOwner;
 }
 
-/// Resolves the `sub` of a valid access token and the prefix of a well-formed API key.
+/// Resolves the `sub` of a valid access token and the prefix of a valid API key (one SQL read).
 pub struct VerifiedCredentials;
 
 #[async_trait(?Send)]
 impl CredentialResolver for VerifiedCredentials {
     async fn resolve(&self, request: &Request, credential: &str) -> CredentialOwner {
         if api_keys::looks_like_key(credential) {
-            let api_key = api_keys::parse(credential).map(|(prefix, _)| prefix.to_owned());
+            // Only a key whose secret checks out: a public prefix alone spends nobody's quota.
+            let api_key = identity::verified_api_key_prefix(request, credential).await;
             return CredentialOwner { user: None, api_key };
         }
         let platform = request.platform();

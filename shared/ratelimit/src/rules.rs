@@ -56,6 +56,13 @@ pub enum KeyPart {
     Route,
 }
 
+impl KeyPart {
+    /// Whether this part comes from the caller's credential (user or API key).
+    pub fn is_identity(self) -> bool {
+        matches!(self, KeyPart::User | KeyPart::ApiKey)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum AlgorithmName {

@@ -90,6 +90,25 @@ async fn a_unit_that_ignores_credentials_keys_by_ip_only() {
 }
 
 #[tokio::test]
+async fn a_forged_api_key_with_a_real_prefix_spends_nobodys_quota() {
+    let h = harness("[{'name': 'per-key', 'routes': ['/v1/users/me'], 'key': ['api_key'], 'algorithm': 'token_bucket', 'limit': 2, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': 'closed'}]").await;
+    let alice = h.user("alice@example.com").await;
+    let (status, created) = h
+        .json("POST", "/v1/api-keys", Some(&alice), serde_json::json!({"name": "ci", "scopes": ["products:read"]}))
+        .await;
+    assert_eq!(status, 201);
+    let key = created["api_key"].as_str().unwrap().to_owned();
+    let (prefix, _) = key.rsplit_once('_').unwrap();
+    let forged = format!("{prefix}_{}", "A".repeat(43));
+    for _ in 0..3 {
+        assert_eq!(h.get("/v1/users/me", &forged).await.0, 401);
+    }
+    assert_eq!(h.get("/v1/users/me", &key).await.0, 200, "the owner's quota is untouched");
+    assert_eq!(h.get("/v1/users/me", &key).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &key).await.0, 429);
+}
+
+#[tokio::test]
 async fn a_broken_exact_store_fails_closed_or_open_as_configured_and_logs() {
     for (policy, expected) in [("closed", 503), ("open", 200)] {
         let h = harness(&format!("[{{'name': 'probe', 'routes': ['/health'], 'key': ['ip'], 'algorithm': 'sliding_window', 'limit': 3, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': '{policy}'}}]")).await;
