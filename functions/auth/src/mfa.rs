@@ -230,7 +230,7 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
     let user_id = claims.registered.sub;
     let attempt = Attempt::new(&format!("mfa:{user_id}"), request.client_ip());
     let now = platform.clock.now_millis();
-    attempt.check(&*platform.sql, now).await?;
+    attempt.begin(&*platform.sql, now).await?;
 
     let row = platform
         .sql
@@ -255,10 +255,9 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
         _ => return Err(Problem::unprocessable("invalid_body", "Send exactly one of `code` or `backup_code`.")),
     };
     if !passed {
-        attempt.record_failure(&*platform.sql, now).await?;
         return Err(invalid_code());
     }
-    attempt.record_success(&*platform.sql).await?;
+    attempt.succeeded(&*platform.sql).await?;
     let roles = stored_roles(&row.get::<String>("roles")?)?;
     let tokens = sessions::start(platform, &config, &user_id, &roles).await?;
     crate::token::token_response(&tokens)

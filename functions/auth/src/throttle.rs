@@ -10,9 +10,14 @@
 //! | `acct:<account>` | 10 | 1 s | 60 s | many clients on one account |
 //!
 //! The per-account lock is short by design: an attacker who fails on purpose can delay a
-//! victim's sign-in by at most a minute at a time, never lock them out, while the pair and IP
-//! locks stop the attacker's own clients for much longer. Counters reset after 15 minutes
-//! without failures; a successful sign-in clears its pair and account counters.
+//! victim's sign-in by at most a minute at a time, while the pair and IP locks stop the
+//! attacker's own clients for much longer. Counters reset after 15 minutes without failures; a
+//! successful sign-in clears its pair and account counters.
+//!
+//! An attempt is counted *before* the password or code is checked ([`Attempt::begin`]), in one
+//! atomic upsert per key that also sets the lock the new count calls for. So however many
+//! attempts arrive at once, those past a threshold find the lock and are refused unchecked; a
+//! successful attempt then takes its count back ([`Attempt::succeeded`]).
 
 use http::{HeaderValue, StatusCode, header};
 use web::Problem;
@@ -50,71 +55,61 @@ impl Attempt {
         }
     }
 
-    /// 429 with `Retry-After` while any of the attempt's keys is locked.
-    pub async fn check(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
-        let rows = sql
-            .query(
-                &Statement::new(
-                    "SELECT MAX(locked_until) AS until FROM login_throttle WHERE key IN (?1, ?2, ?3) AND locked_until > ?4",
-                )
-                .bind(self.keys[0].0.as_str())
-                .bind(self.keys[1].0.as_str())
-                .bind(self.keys[2].0.as_str())
-                .bind(now),
-            )
-            .await?;
-        match rows.first().map(|row| row.get::<Option<i64>>("until")).transpose()?.flatten() {
+    /// Counts the attempt on every key, and refuses it (429 with `Retry-After`) if any key was
+    /// already locked. Call before checking the secret; a refused attempt checks nothing.
+    pub async fn begin(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
+        let statements: Vec<Statement> = self.keys.iter().map(|(key, policy)| count(key, policy, now)).collect();
+        let results = sql.batch(&statements).await?;
+        let mut refused_until = None;
+        for result in &results {
+            let Some(row) = result.rows.first() else { continue };
+            if row.get::<bool>("refused")? {
+                refused_until = refused_until.max(Some(row.get::<i64>("locked_until")?));
+            }
+        }
+        match refused_until {
             Some(until) => Err(too_many_attempts((until - now + 999) / 1000)),
             None => Ok(()),
         }
     }
 
-    /// Counts a failure on every key and locks those past their threshold.
-    pub async fn record_failure(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
-        for (key, policy) in &self.keys {
-            let row = sql
-                .query_optional(
-                    &Statement::new(
-                        "INSERT INTO login_throttle (key, failures, last_failure, locked_until) VALUES (?1, 1, ?2, 0) \
-                         ON CONFLICT (key) DO UPDATE SET \
-                           failures = CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END, last_failure = ?2 \
-                         RETURNING failures",
-                    )
-                    .bind(key.as_str())
-                    .bind(now)
-                    .bind(now - RESET_AFTER_MS),
-                )
-                .await?;
-            let failures = row.map(|r| r.get::<i64>("failures")).transpose()?.unwrap_or(1);
-            if let Some(lock_ms) = lock_for(policy, failures) {
-                sql.run(
-                    &Statement::new("UPDATE login_throttle SET locked_until = MAX(locked_until, ?2) WHERE key = ?1")
-                        .bind(key.as_str())
-                        .bind(now + lock_ms),
-                )
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Clears the pair and account counters after a successful sign-in (the IP counter stays:
-    /// one success must not hide a spray across accounts).
-    pub async fn record_success(&self, sql: &dyn Sql) -> Result<(), Problem> {
-        sql.run(
-            &Statement::new("DELETE FROM login_throttle WHERE key IN (?1, ?2)")
+    /// Takes back a successful attempt: clears the pair and account counters, and uncounts it
+    /// on the IP (whose failures must survive one success, so a spray across accounts shows).
+    pub async fn succeeded(&self, sql: &dyn Sql) -> Result<(), Problem> {
+        sql.batch(&[
+            Statement::new("DELETE FROM login_throttle WHERE key IN (?1, ?2)")
                 .bind(self.keys[0].0.as_str())
                 .bind(self.keys[2].0.as_str()),
-        )
+            Statement::new("UPDATE login_throttle SET failures = MAX(failures - 1, 0) WHERE key = ?1")
+                .bind(self.keys[1].0.as_str()),
+        ])
         .await?;
         Ok(())
     }
 }
 
-/// The lock after the `failures`-th failure: none below the threshold, then 1 s, 2 s, 4 s, …
-fn lock_for(policy: &Policy, failures: i64) -> Option<i64> {
-    let over = failures - policy.threshold;
-    (over >= 0).then(|| 1000_i64.saturating_mul(1 << over.min(20)).min(policy.max_lock_ms))
+/// One attempt on `key`: the count goes up (from 1 again after a quiet spell), `refused` says
+/// whether the key was locked before (in an `UPDATE`, SQLite reads the row's old values), and
+/// an unlocked key gets the lock its new count calls for (`lock_for`, in SQL).
+fn count(key: &str, policy: &Policy, now: i64) -> Statement {
+    let failures = "(CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END)";
+    let lock =
+        format!("(CASE WHEN {failures} >= ?4 THEN ?2 + MIN(?5, 1000 * (1 << MIN({failures} - ?4, 20))) ELSE 0 END)");
+    Statement::new(format!(
+        "INSERT INTO login_throttle (key, failures, last_failure, locked_until, refused) \
+         VALUES (?1, 1, ?2, CASE WHEN ?4 <= 1 THEN ?2 + 1000 ELSE 0 END, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+           refused = locked_until > ?2, \
+           locked_until = CASE WHEN locked_until > ?2 THEN locked_until ELSE {lock} END, \
+           failures = {failures}, \
+           last_failure = ?2 \
+         RETURNING refused, locked_until"
+    ))
+    .bind(key)
+    .bind(now)
+    .bind(now - RESET_AFTER_MS)
+    .bind(policy.threshold)
+    .bind(policy.max_lock_ms)
 }
 
 fn too_many_attempts(retry_after_seconds: i64) -> Problem {
@@ -126,7 +121,15 @@ fn too_many_attempts(retry_after_seconds: i64) -> Problem {
 
 #[cfg(test)]
 mod tests {
+    use adapter_native::TestPlatform;
+
     use super::*;
+
+    /// What `count` computes in SQL: no lock below the threshold, then 1 s, 2 s, 4 s, … capped.
+    fn lock_for(policy: &Policy, failures: i64) -> Option<i64> {
+        let over = failures - policy.threshold;
+        (over >= 0).then(|| 1000_i64.saturating_mul(1 << over.min(20)).min(policy.max_lock_ms))
+    }
 
     #[test]
     fn locks_double_from_the_threshold_up_to_the_cap() {
@@ -137,5 +140,44 @@ mod tests {
         assert_eq!(lock_for(&PAIR, 15), Some(900_000));
         assert_eq!(lock_for(&ACCOUNT, 100), Some(60_000), "an account is never locked for more than a minute");
         assert_eq!(lock_for(&IP, 10_000), Some(900_000));
+    }
+
+    #[tokio::test]
+    async fn the_sql_count_sets_the_locks_lock_for_describes() {
+        let platform = TestPlatform::new().await;
+        for policy in [&PAIR, &IP, &ACCOUNT] {
+            let key = format!("k{}", policy.threshold);
+            let mut now = 1_000_000;
+            for failures in 1..=30 {
+                let row = platform.sql.query_optional(&count(&key, policy, now)).await.unwrap().unwrap();
+                assert!(!row.get::<bool>("refused").unwrap(), "attempt {failures} came after the last lock");
+                let locked_until: i64 = row.get("locked_until").unwrap();
+                let lock = lock_for(policy, failures);
+                assert_eq!(locked_until, lock.map_or(0, |lock| now + lock), "{key} #{failures}");
+                if lock.is_some_and(|lock| lock >= RESET_AFTER_MS) {
+                    break; // the next failure, after this lock, starts counting from 1 again
+                }
+                now = locked_until.max(now) + 1;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_attempts_gets_only_the_threshold_checked() {
+        let platform = TestPlatform::new().await;
+        let attempt = Attempt::new("victim@example.com", Some("203.0.113.5"));
+        let mut checked = 0;
+        for _ in 0..8 {
+            // All at the same instant, as a concurrent burst lands: none has failed yet.
+            if attempt.begin(&*platform.sql, 5_000_000).await.is_ok() {
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, PAIR.threshold, "the rest found the lock their predecessors set");
+        let refused = attempt.begin(&*platform.sql, 5_000_000).await.unwrap_err();
+        assert_eq!(refused.code(), "too_many_attempts");
+        // A success takes its own count back and opens the pair and account locks.
+        attempt.succeeded(&*platform.sql).await.unwrap();
+        assert!(attempt.begin(&*platform.sql, 5_000_001).await.is_ok());
     }
 }

@@ -65,7 +65,7 @@ async fn password_grant(
     let email = normalize_email(username).unwrap_or_else(|| username.trim().to_ascii_lowercase());
     let attempt = Attempt::new(&email, request.client_ip());
     let now = platform.clock.now_millis();
-    attempt.check(&*platform.sql, now).await?;
+    attempt.begin(&*platform.sql, now).await?;
 
     let user = platform
         .sql
@@ -84,10 +84,9 @@ async fn password_grant(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
-        attempt.record_failure(&*platform.sql, now).await?;
         return Err(grant_error("invalid_grant", "The email or password is wrong."));
     };
-    attempt.record_success(&*platform.sql).await?;
+    attempt.succeeded(&*platform.sql).await?;
 
     let user_id: String = user.get("id")?;
     let stored_hash: String = user.get("password_hash")?;
