@@ -157,6 +157,10 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
     if !row.get::<bool>("mfa_enabled")? {
         return Err(Problem::new(StatusCode::CONFLICT, "mfa_not_enabled", "MFA is not enabled"));
     }
+    // Guesses here are throttled like sign-ins: a stolen access token must not buy unlimited
+    // tries at the password or the code.
+    let attempt = Attempt::new(&format!("mfa-disable:{}", principal.user_id), request.client_ip());
+    attempt.begin(&*platform.sql, platform.clock.now_millis()).await?;
     let proven = match (&body.code, &body.password) {
         (Some(code), None) => {
             let secret = open(&config, &principal.user_id, &row.get::<String>("mfa_secret")?)?;
@@ -172,6 +176,7 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
     if !proven {
         return Err(invalid_code());
     }
+    attempt.succeeded(&*platform.sql).await?;
     platform
         .sql
         .batch(&[

@@ -199,10 +199,17 @@ async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
         h.json("POST", "/v1/auth/mfa/verify", None, json!({"mfa_token": mfa_token, "backup_code": backup})).await;
     assert_eq!(status, 400);
 
-    // Disabling needs proof; afterwards the password signs in directly.
-    let (status, _) =
-        h.json("POST", "/v1/auth/mfa/totp/disable", Some(&access), json!({"password": "wrong wrong wrong"})).await;
-    assert_eq!(status, 400);
+    // Disabling needs proof, and guessing it is throttled like signing in.
+    for _ in 0..5 {
+        let (status, _) =
+            h.json("POST", "/v1/auth/mfa/totp/disable", Some(&access), json!({"password": "wrong wrong wrong"})).await;
+        assert_eq!(status, 400);
+    }
+    let (status, problem) =
+        h.json("POST", "/v1/auth/mfa/totp/disable", Some(&access), json!({"password": PASSWORD})).await;
+    assert_eq!((status, code(&problem)), (429, "too_many_attempts"), "locked, even with the right password");
+    h.platform.clock.advance(1_000);
+    // Afterwards the password signs in directly.
     let (status, _) = h.json("POST", "/v1/auth/mfa/totp/disable", Some(&access), json!({"password": PASSWORD})).await;
     assert_eq!(status, 204);
     assert_eq!(h.form("/v1/auth/token", &sign_in).await.0, 200);
