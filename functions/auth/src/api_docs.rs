@@ -6,7 +6,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::accounts::{Registration, User};
 use crate::admin::{RolesBody, UserPage};
 use crate::api_key_routes::{ApiKey, CreatedKey, NewKey};
-use crate::mfa::{CodeBody, Confirmation, DisableBody, Enrolment, VerifyBody};
+use crate::mfa::{ConfirmBody, Confirmation, DisableBody, Enrolment, VerifyBody};
 use crate::sessions::TokenResponse;
 use crate::token::TokenForm;
 
@@ -80,11 +80,11 @@ pub fn logout_all() {}
     responses((status = 200, description = "The secret and its `otpauth://` URI.", body = Enrolment)))]
 pub fn enroll() {}
 
-/// Confirm enrolment with a current code: MFA turns on and ten single-use backup codes are
-/// returned, this once.
+/// Confirm enrolment with a current code and the account password: MFA turns on, the user's
+/// other sessions end, and ten single-use backup codes are returned, this once.
 #[utoipa::path(post, path = "/v1/auth/mfa/totp/confirm", tag = "auth", operation_id = "confirmTotp",
     security(("bearer" = []), ("oauth2" = [])),
-    request_body(content = CodeBody, content_type = "application/json"),
+    request_body(content = ConfirmBody, content_type = "application/json"),
     responses((status = 200, description = "Backup codes.", body = Confirmation)))]
 pub fn confirm() {}
 
@@ -168,7 +168,7 @@ pub fn jwks() {}
         TokenForm,
         TokenResponse,
         Enrolment,
-        CodeBody,
+        ConfirmBody,
         Confirmation,
         DisableBody,
         VerifyBody,

@@ -67,13 +67,17 @@ pub async fn enroll(request: Request) -> Result<Json<Enrolment>, Problem> {
     Ok(Json(Enrolment { secret, otpauth_uri }))
 }
 
-/// Body with one TOTP code.
+/// `POST /v1/auth/mfa/totp/confirm` body: a code from the new authenticator, and the account
+/// password (turning MFA on with a stolen access token alone would lock the owner out).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CodeBody {
+pub struct ConfirmBody {
     /// The 6-digit code.
+    #[cfg_attr(feature = "openapi", schema(example = "123456"))]
     pub code: String,
+    /// The account password.
+    pub password: String,
 }
 
 /// `POST /v1/auth/mfa/totp/confirm` response: backup codes, shown this once.
@@ -84,16 +88,17 @@ pub struct Confirmation {
     pub backup_codes: Vec<String>,
 }
 
-/// `POST /v1/auth/mfa/totp/confirm`: proves the authenticator works and turns MFA on.
+/// `POST /v1/auth/mfa/totp/confirm`: proves the password and the authenticator, turns MFA on,
+/// and ends the user's other sessions.
 pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
     let principal = session_principal(&request).await?;
-    let body: CodeBody = request.json()?;
+    let body: ConfirmBody = request.json()?;
     let platform = request.platform();
     let config = AuthConfig::load(&*platform.config).await?;
     let row = platform
         .sql
         .query_optional(
-            &Statement::new("SELECT mfa_pending_secret, mfa_enabled FROM users WHERE id = ?1")
+            &Statement::new("SELECT password_hash, mfa_pending_secret, mfa_enabled FROM users WHERE id = ?1")
                 .bind(principal.user_id.as_str()),
         )
         .await?
@@ -105,28 +110,67 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
         Problem::new(StatusCode::CONFLICT, "mfa_not_enrolled", "No enrolment pending")
             .with_detail("Call POST /v1/auth/mfa/totp/enroll first.")
     })?;
+    let attempt = reauthentication(&request, &principal);
+    attempt.begin(&*platform.sql, platform.clock.now_millis()).await?;
+    if !passwords::verify(&body.password, &row.get::<String>("password_hash")?) {
+        return Err(Problem::bad_request("invalid_password", "The password is wrong."));
+    }
     let secret = open(&config, &principal.user_id, &sealed)?;
     let step = matching_step(&secret, &body.code, platform.clock.now_seconds(), 0).ok_or_else(invalid_code)?;
+    attempt.succeeded(&*platform.sql).await?;
 
     let codes = backup_codes(&*platform.random)?;
     let now = platform.clock.now_millis();
+    let user_id = principal.user_id.as_str();
+    // Everything after the UPDATE applies only if it did: MFA was off and the pending secret is
+    // still the one the code was checked against (not one a concurrent enrol put there).
+    let applied =
+        "EXISTS (SELECT 1 FROM users WHERE id = ?1 AND mfa_enabled = 1 AND mfa_last_step = ?2 AND updated_at = ?3)";
     let mut batch = vec![
         Statement::new(
             "UPDATE users SET mfa_enabled = 1, mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, \
-             mfa_last_step = ?2, updated_at = ?3 WHERE id = ?1 AND mfa_enabled = 0",
+             mfa_last_step = ?2, updated_at = ?3 WHERE id = ?1 AND mfa_enabled = 0 AND mfa_pending_secret = ?4",
         )
-        .bind(principal.user_id.as_str())
+        .bind(user_id)
         .bind(step)
-        .bind(now),
-        Statement::new("DELETE FROM mfa_backup_codes WHERE user_id = ?1").bind(principal.user_id.as_str()),
+        .bind(now)
+        .bind(sealed.as_str()),
+        Statement::new(format!("DELETE FROM mfa_backup_codes WHERE user_id = ?1 AND {applied}"))
+            .bind(user_id)
+            .bind(step)
+            .bind(now),
     ];
     batch.extend(codes.iter().map(|code| {
-        Statement::new("INSERT INTO mfa_backup_codes (user_id, code_hash) VALUES (?1, ?2)")
-            .bind(principal.user_id.as_str())
-            .bind(backup_code_hash(&principal.user_id, code))
+        Statement::new(format!("INSERT INTO mfa_backup_codes (user_id, code_hash) SELECT ?1, ?4 WHERE {applied}"))
+            .bind(user_id)
+            .bind(step)
+            .bind(now)
+            .bind(backup_code_hash(user_id, code))
     }));
-    platform.sql.batch(&batch).await?;
+    // Sessions that signed in with the password alone end: from now on sign-in needs the code.
+    batch.push(
+        Statement::new(format!(
+            "UPDATE sessions SET revoked_at = ?3, revoked_reason = 'mfa_enabled' \
+             WHERE user_id = ?1 AND id <> ?4 AND revoked_at IS NULL AND {applied}"
+        ))
+        .bind(user_id)
+        .bind(step)
+        .bind(now)
+        .bind(principal.session_id().unwrap_or_default()),
+    );
+    let results = platform.sql.batch(&batch).await?;
+    if results[0].rows_affected == 0 {
+        return Err(Problem::new(StatusCode::CONFLICT, "mfa_changed", "MFA changed meanwhile").with_detail(
+            "MFA was enabled or re-enrolled by another request; check its state and enrol again if needed.",
+        ));
+    }
     Ok(Json(Confirmation { backup_codes: codes }))
+}
+
+/// The throttle on proving the password or a code again while signed in (confirming or
+/// disabling MFA): a stolen access token must not buy unlimited guesses.
+fn reauthentication(request: &Request, principal: &Principal) -> Attempt {
+    Attempt::new(&format!("reauth:{}", principal.user_id), request.client_ip())
 }
 
 /// `POST /v1/auth/mfa/totp/disable` body: a current code or the password.
@@ -157,9 +201,7 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
     if !row.get::<bool>("mfa_enabled")? {
         return Err(Problem::new(StatusCode::CONFLICT, "mfa_not_enabled", "MFA is not enabled"));
     }
-    // Guesses here are throttled like sign-ins: a stolen access token must not buy unlimited
-    // tries at the password or the code.
-    let attempt = Attempt::new(&format!("mfa-disable:{}", principal.user_id), request.client_ip());
+    let attempt = reauthentication(&request, &principal);
     attempt.begin(&*platform.sql, platform.clock.now_millis()).await?;
     let proven = match (&body.code, &body.password) {
         (Some(code), None) => {

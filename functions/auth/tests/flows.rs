@@ -158,12 +158,22 @@ async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
     let secret = base32_decode(enrolment["secret"].as_str().unwrap());
     let now = || h.platform.clock.now_seconds();
 
-    let (status, problem) = h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), json!({"code": "000000"})).await;
+    let confirm = |code: &str, password: &str| json!({"code": code, "password": password});
+    let (status, problem) =
+        h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), confirm("000000", PASSWORD)).await;
     assert_eq!((status, code(&problem)), (400, "invalid_mfa_code"));
     let confirm_code = code_for_step(&secret, step_at(now()));
+    let (status, problem) =
+        h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), confirm(&confirm_code, "not the password")).await;
+    assert_eq!((status, code(&problem)), (400, "invalid_password"), "an access token alone cannot turn MFA on");
+    let (status, _) = h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), json!({"code": confirm_code})).await;
+    assert_eq!(status, 422, "the password is required");
+    let other_session = testkit::access(&h.login("hal@example.com").await);
     let (status, confirmed) =
-        h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), json!({"code": confirm_code})).await;
+        h.json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), confirm(&confirm_code, PASSWORD)).await;
     assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(h.get("/v1/users/me", &other_session).await.0, 401, "sessions without the second factor end");
+    assert_eq!(h.get("/v1/users/me", &access).await.0, 200, "except the one that turned it on");
     let backup_codes: Vec<String> =
         confirmed["backup_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     assert_eq!(backup_codes.len(), 10);

@@ -214,8 +214,16 @@ fn totp_mfa_and_backup_codes(target: &Target) -> Outcome {
     let secret = base32_decode(enrolment["secret"].as_str().unwrap_or_default());
     let confirm_step = step_at(unix_now());
     let confirm_code = code_for_step(&secret, confirm_step);
-    let (status, confirmed) =
-        json_call(target, Method::POST, "/v1/auth/mfa/totp/confirm", Some(&token), &json!({"code": confirm_code}))?;
+    let confirm_path = "/v1/auth/mfa/totp/confirm";
+    let (status, _) = json_call(target, Method::POST, confirm_path, Some(&token), &json!({"code": confirm_code}))?;
+    ensure_eq(status, 422, "confirm without the password")?;
+    let (status, confirmed) = json_call(
+        target,
+        Method::POST,
+        confirm_path,
+        Some(&token),
+        &json!({"code": confirm_code, "password": PASSWORD}),
+    )?;
     ensure_eq(status, 200, "confirm")?;
     let backups: Vec<String> = confirmed["backup_codes"]
         .as_array()
