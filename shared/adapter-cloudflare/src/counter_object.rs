@@ -25,7 +25,8 @@ impl DurableObject for RateCounter {
     async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
         let acquire: Acquire = request.json().await?;
         if self.counter.borrow().is_none() {
-            let stored: Option<(i64, i64, i64)> = self.state.storage().get("state").await.ok().flatten();
+            // A storage error is an error (the rule's failure policy decides), never a reset.
+            let stored: Option<(i64, i64, i64)> = self.state.storage().get("state").await?;
             let loaded = stored.map(|(a, b, t)| CounterState { a, b, t });
             self.counter.borrow_mut().get_or_insert(loaded);
         }

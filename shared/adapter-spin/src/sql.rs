@@ -84,7 +84,12 @@ impl Sql for SpinSql {
                 }
             }
         }
-        Self::run_on(&connection, &Statement::new("COMMIT")).await?;
+        if let Err(error) = Self::run_on(&connection, &Statement::new("COMMIT")).await {
+            // A failed COMMIT (e.g. busy) leaves the transaction open: end it, or this request's
+            // later statements would run inside it and vanish with the instance.
+            let _ = Self::run_on(&connection, &Statement::new("ROLLBACK")).await;
+            return Err(error);
+        }
         Ok(results)
     }
 }

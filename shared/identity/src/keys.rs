@@ -30,17 +30,20 @@ impl SigningKeys {
     /// Parses the secret. Errors name the problem but never echo key material.
     pub fn parse(secret: &str) -> Result<Self, String> {
         let mut keys = Vec::new();
-        for entry in secret.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (kid, seed) = entry.split_once(':').ok_or("each key must be `kid:base64url-seed`")?;
+        // Errors name a key by its position only: a swapped `seed:kid` must not put the seed
+        // into an error message (and from there into a log line).
+        for (position, entry) in (1..).zip(secret.split(',').map(str::trim).filter(|e| !e.is_empty())) {
+            let (kid, seed) =
+                entry.split_once(':').ok_or_else(|| format!("key {position} must be `kid:base64url-seed`"))?;
             if !is_valid_kid(kid) {
-                return Err(format!("key id `{kid}` must be 1-64 of [A-Za-z0-9_-]"));
+                return Err(format!("key {position}: the id must be 1-64 of [A-Za-z0-9_-]"));
             }
             if keys.iter().any(|k: &KeyPair| k.kid == kid) {
-                return Err(format!("key id `{kid}` appears twice"));
+                return Err(format!("key {position}: its id appears twice"));
             }
             let seed: [u8; 32] = b64url_decode(seed)
                 .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| format!("key `{kid}`: the seed must be 32 bytes in base64url"))?;
+                .ok_or_else(|| format!("key {position}: the seed must be 32 bytes in base64url"))?;
             let signing = SigningKey::from_bytes(&seed);
             keys.push(KeyPair { kid: kid.to_owned(), verifying: signing.verifying_key(), signing });
         }
@@ -117,6 +120,15 @@ mod tests {
         assert!(SigningKeys::parse(&format!("k:{SEED_A},k:{SEED_B}")).is_err());
         let error = SigningKeys::parse("k:!!!!").err().unwrap();
         assert!(!error.contains("!!!!"), "errors never echo key material");
+    }
+
+    #[test]
+    fn errors_never_echo_key_material() {
+        for swapped in [format!("{SEED_A}:k1"), format!("k1:{SEED_A}, k1:{SEED_B}")] {
+            let error = SigningKeys::parse(&swapped).err().unwrap_or_default();
+            assert!(!error.is_empty(), "{swapped} is refused");
+            assert!(!error.contains(SEED_A) && !error.contains(SEED_B), "{error}");
+        }
     }
 
     #[test]
