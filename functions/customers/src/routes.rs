@@ -11,7 +11,7 @@ use identity::{Permission, Principal, authenticate};
 use rest::audit::{self, Entry};
 use rest::idempotency;
 use rest::listing::{self, Filter, Sort, SortKey, encode_cursor, split_extra};
-use rest::preconditions::{if_match, precondition_failed, with_etag};
+use rest::preconditions::{check_if_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
 use serde::Deserialize;
 use web::ports::PortErrorKind;
@@ -261,9 +261,7 @@ pub async fn get(request: Request) -> Result<Response, Problem> {
 pub async fn update(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     let current = visible(&request, &principal).await?;
-    if if_match(&request)?.is_some_and(|v| v != current.version) {
-        return Err(precondition_failed());
-    }
+    check_if_match(&request, current.version)?;
     let changes: CustomerChanges = request.json()?;
     if changes.name.is_none() && changes.email.is_none() && changes.phone.is_none() {
         return Err(invalid("Send at least one field to change."));
@@ -324,9 +322,7 @@ pub async fn update(request: Request) -> Result<Response, Problem> {
 pub async fn delete(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     let current = visible(&request, &principal).await?;
-    if if_match(&request)?.is_some_and(|v| v != current.version) {
-        return Err(precondition_failed());
-    }
+    check_if_match(&request, current.version)?;
     let mut batch = vec![
         Statement::new("DELETE FROM customers WHERE id = ?1 AND version = ?2")
             .bind(current.id.as_str())

@@ -5,7 +5,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate};
 use rest::audit::{self, Entry};
 use rest::listing::{self, Filter, Sort, SortKey, encode_cursor, split_extra};
-use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
+use rest::preconditions::{check_if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::{ApiVersion, parse_rfc3339};
 use serde::Deserialize;
 use web::ports::sql::{Statement, Value};
@@ -156,9 +156,7 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::OrdersRead)?;
     let mut order = visible(&request, &principal).await?;
-    if if_match(&request)?.is_some_and(|v| v != order.version) {
-        return Err(precondition_failed());
-    }
+    check_if_match(&request, order.version)?;
     let change: StatusChange = request.json()?;
     let to: Status = change.status.parse().map_err(|()| {
         Problem::unprocessable(
@@ -271,9 +269,7 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::OrdersDelete)?;
     let order = visible(&request, &principal).await?;
-    if if_match(&request)?.is_some_and(|v| v != order.version) {
-        return Err(precondition_failed());
-    }
+    check_if_match(&request, order.version)?;
     let platform = request.platform();
     let mut order = order;
     attach_items(&request, std::slice::from_mut(&mut order)).await?;

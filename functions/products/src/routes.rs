@@ -6,7 +6,7 @@ use identity::{Permission, Principal, authenticate, authenticate_optional};
 use rest::audit::{self, Entry};
 use rest::idempotency;
 use rest::listing::{self, Filter, Page, Sort, SortKey, encode_cursor, split_extra};
-use rest::preconditions::{if_match, if_none_match, precondition_failed, with_etag};
+use rest::preconditions::{check_if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
 use std::rc::Rc;
 use web::ports::PortErrorKind;
@@ -271,10 +271,7 @@ pub async fn update(request: Request) -> Result<Response, Problem> {
     principal.require(Permission::ProductsWrite)?;
     let version = version(&request);
     let current = load(request.platform(), request.param("id")?).await?.ok_or_else(Problem::not_found)?;
-    let expected = if_match(&request)?.unwrap_or(current.version);
-    if expected != current.version {
-        return Err(precondition_failed());
-    }
+    check_if_match(&request, current.version)?;
     let changes = input::changes(&request, version, &current.currency)?;
     let updated = apply(&current, &changes, request.platform().clock.now_millis());
     write_change(&request, &principal, &current, &updated, "product.update").await?;
@@ -286,9 +283,7 @@ pub async fn deactivate(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     principal.require(Permission::ProductsWrite)?;
     let current = load(request.platform(), request.param("id")?).await?.ok_or_else(Problem::not_found)?;
-    if if_match(&request)?.is_some_and(|v| v != current.version) {
-        return Err(precondition_failed());
-    }
+    check_if_match(&request, current.version)?;
     if current.active {
         let updated = apply(
             &current,

@@ -115,8 +115,10 @@ async fn etags_if_match_and_soft_delete() {
     let (status, _, _) = h.send("PATCH", &uri, Some(&customer), &[], Some(&change)).await;
     assert_eq!(status, 403);
 
-    let (status, _, _) = h.send("DELETE", &uri, Some(&staff), &[("if-match", "\"v2\"")], None).await;
-    assert_eq!(status, 204);
+    let (status, _, _) = h.send("DELETE", &uri, Some(&staff), &[("if-match", "W/\"v2\"")], None).await;
+    assert_eq!(status, 412, "If-Match compares strongly");
+    let (status, _, _) = h.send("DELETE", &uri, Some(&staff), &[("if-match", "\"v7\", \"v2\"")], None).await;
+    assert_eq!(status, 204, "a list matches if any of its tags does");
     let (status, _, _) = h.send("GET", &uri, None, &[], None).await;
     assert_eq!(status, 404, "inactive products are hidden from the public");
     let (status, shown, _) = h.send("GET", &uri, Some(&staff), &[], None).await;

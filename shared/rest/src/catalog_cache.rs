@@ -34,9 +34,10 @@ pub async fn generation(platform: &Platform) -> String {
     }
 }
 
-/// The cache key of a list page.
+/// The cache key of a list page: the query goes in as its SHA-256, so keys stay short (KV
+/// refuses keys over 512 bytes) and logs never carry a client's query string.
 pub fn list_key(generation: &str, version: &str, query: &str) -> String {
-    format!("products:list:{generation}:{version}:{query}")
+    format!("products:list:{generation}:{version}:{}", identity::crypto::sha256_hex(query.as_bytes()))
 }
 
 /// Invalidates `ids` and every cached list page (call after the change committed).
@@ -50,4 +51,18 @@ pub async fn products_changed(platform: &Platform, ids: &[&str]) {
     );
     // A failure only delays list freshness until the pages expire; it is not an error.
     let _ = platform.kv.put(GENERATION_KEY, next.as_bytes(), None).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_keys_are_short_whatever_the_query() {
+        let long = "q=".to_owned() + &"x".repeat(4000);
+        let key = list_key("1732-ab", "v2", &long);
+        assert!(key.len() < 120 && !key.contains("xxx"), "{key}");
+        assert_ne!(key, list_key("1732-ab", "v2", "q=y"));
+        assert_ne!(key, list_key("1732-ab", "v1", &long));
+    }
 }

@@ -19,20 +19,14 @@ pub fn with_etag(mut response: Response, version: i64) -> Response {
     response
 }
 
-/// The version `If-Match` demands: `None` when absent or `*` (any version). A value that names
-/// no version this API issued can never match: 412.
-pub fn if_match(request: &Request) -> Result<Option<i64>, Problem> {
-    let Some(value) = request.header(header::IF_MATCH) else { return Ok(None) };
-    let value = value.trim();
-    if value == "*" {
-        return Ok(None);
-    }
-    value
-        .strip_prefix("\"v")
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse().ok())
-        .map(Some)
-        .ok_or_else(precondition_failed)
+/// Checks `If-Match` against the current version: absent or `*` passes, as does a list that
+/// names `"v<current>"` (strong comparison); anything else is 412. Writes still carry
+/// `WHERE version = <current>`, so a change landing after this check is caught there.
+pub fn check_if_match(request: &Request, current: i64) -> Result<(), Problem> {
+    let Some(value) = request.header(header::IF_MATCH) else { return Ok(()) };
+    let current = format!("\"v{current}\"");
+    let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
+    if matches { Ok(()) } else { Err(precondition_failed()) }
 }
 
 /// Whether `If-None-Match` names the current version (a GET can answer 304).
