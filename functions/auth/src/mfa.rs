@@ -170,7 +170,7 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
 /// The throttle on proving the password or a code again while signed in (confirming or
 /// disabling MFA): a stolen access token must not buy unlimited guesses.
 fn reauthentication(request: &Request, principal: &Principal) -> Attempt {
-    Attempt::new(&format!("reauth:{}", principal.user_id), request.client_ip())
+    Attempt::new(&format!("reauth:{}", principal.user_id), request.client_network().as_deref())
 }
 
 /// `POST /v1/auth/mfa/totp/disable` body: a current code or the password.
@@ -275,7 +275,7 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
     )
     .map_err(|e| grant_error("invalid_grant", "The MFA token is invalid or expired.").with_cause(e.as_str()))?;
     let user_id = claims.registered.sub;
-    let attempt = Attempt::new(&format!("mfa:{user_id}"), request.client_ip());
+    let attempt = Attempt::new(&format!("mfa:{user_id}"), request.client_network().as_deref());
     let now = platform.clock.now_millis();
     attempt.begin(&*platform.sql, now).await?;
 

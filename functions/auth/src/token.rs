@@ -63,7 +63,7 @@ async fn password_grant(
 ) -> Result<TokenResponse, Problem> {
     let platform = request.platform();
     let email = normalize_email(username).unwrap_or_else(|| username.trim().to_ascii_lowercase());
-    let attempt = Attempt::new(&email, request.client_ip());
+    let attempt = Attempt::new(&email, request.client_network().as_deref());
     let now = platform.clock.now_millis();
     attempt.begin(&*platform.sql, now).await?;
 

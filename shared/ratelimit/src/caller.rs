@@ -12,7 +12,7 @@ use crate::rules::{KeyPart, Rule};
 /// unverified token must not let anyone spend someone else's quota.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// Client IP, if the runtime reported it.
+    /// Client address (IPv6: its /64), if the runtime reported it.
     pub ip: Option<String>,
     /// The `sub` of a valid access token (signature and time checked; not the session, which
     /// the handler checks).
@@ -94,7 +94,7 @@ impl Caller {
             None => CredentialOwner::default(),
         };
         Self {
-            ip: request.client_ip().map(str::to_owned),
+            ip: request.client_network(),
             user: owner.user,
             api_key: owner.api_key,
             route: request.route().to_owned(),

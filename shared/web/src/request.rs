@@ -94,6 +94,14 @@ impl Request {
         self.head.extensions.get::<ClientIp>().map(|ip| ip.0.as_str())
     }
 
+    /// The client's address as a key for rate limits and throttles: an IPv4 address whole, an
+    /// IPv6 address as its /64 network (a subscriber usually holds a whole /64, so per-address
+    /// keys would let one client rotate past every limit). Text that is not an address is used
+    /// as it is.
+    pub fn client_network(&self) -> Option<String> {
+        self.client_ip().map(network_of)
+    }
+
     /// The query string parsed as `T`. Unknown or malformed parameters are a 400 when `T`
     /// denies unknown fields (`#[serde(deny_unknown_fields)]`), as list endpoints should.
     pub fn query<T: DeserializeOwned>(&self) -> Result<T, Problem> {
@@ -133,6 +141,21 @@ impl Request {
     }
 }
 
+/// See [`Request::client_network`].
+fn network_of(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
 /// The client address an adapter attaches to the request's extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientIp(pub String);
@@ -157,6 +180,16 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn client_networks_group_ipv6_by_64() {
+        assert_eq!(network_of("203.0.113.7"), "203.0.113.7");
+        assert_eq!(network_of("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("::ffff:198.51.100.9"), "198.51.100.9");
+        assert_eq!(network_of("not an address"), "not an address");
+    }
+
     use super::*;
 
     #[test]
