@@ -3,4 +3,11 @@
 -- already locked when this attempt was counted (functions/auth/src/throttle.rs).
 ALTER TABLE login_throttle ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 
+-- Client networks that signed in to an account recently: the per-account lock does not apply
+-- to them, so attackers elsewhere cannot lock the owner out.
+CREATE TABLE login_trust (
+    key   TEXT PRIMARY KEY,
+    until INTEGER NOT NULL
+);
+
 INSERT INTO schema_version (version) VALUES (5);

@@ -117,7 +117,7 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
     }
     let secret = open(&config, &principal.user_id, &sealed)?;
     let step = matching_step(&secret, &body.code, platform.clock.now_seconds(), 0).ok_or_else(invalid_code)?;
-    attempt.succeeded(&*platform.sql).await?;
+    attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
 
     let codes = backup_codes(&*platform.random)?;
     let now = platform.clock.now_millis();
@@ -218,7 +218,7 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
     if !proven {
         return Err(invalid_code());
     }
-    attempt.succeeded(&*platform.sql).await?;
+    attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
     platform
         .sql
         .batch(&[
@@ -304,7 +304,7 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
     if !passed {
         return Err(invalid_code());
     }
-    attempt.succeeded(&*platform.sql).await?;
+    attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
     let roles = stored_roles(&row.get::<String>("roles")?)?;
     let tokens = sessions::start(platform, &config, &user_id, &roles).await?;
     crate::token::token_response(&tokens)

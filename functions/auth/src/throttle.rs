@@ -9,10 +9,11 @@
 //! | `ip:<ip>` | 20 | 1 s | 15 min | one client spraying many accounts |
 //! | `acct:<account>` | 10 | 1 s | 60 s | many clients on one account |
 //!
-//! The per-account lock is short by design: an attacker who fails on purpose can delay a
-//! victim's sign-in by at most a minute at a time, while the pair and IP locks stop the
-//! attacker's own clients for much longer. Counters reset after 15 minutes without failures; a
-//! successful sign-in clears its pair and account counters.
+//! The per-account lock does not apply to client networks that signed in to the account
+//! within the last 30 days (the owner's usual places), so attackers elsewhere, failing on
+//! purpose, cannot lock the owner out; elsewhere it is short by design (a minute at most),
+//! while the pair and IP locks stop the attacker's own clients for much longer. Counters reset
+//! after 15 minutes without failures; a successful sign-in clears its pair and account counters.
 //!
 //! An attempt is counted *before* the password or code is checked ([`Attempt::begin`]), in one
 //! atomic upsert per key that also sets the lock the new count calls for. So however many
@@ -36,9 +37,14 @@ const PAIR: Policy = Policy { threshold: 5, max_lock_ms: 15 * 60 * 1000 };
 const IP: Policy = Policy { threshold: 20, max_lock_ms: 15 * 60 * 1000 };
 const ACCOUNT: Policy = Policy { threshold: 10, max_lock_ms: 60 * 1000 };
 
+/// How long a client network that signed in stays exempt from the account lock.
+const TRUST_MS: i64 = 30 * 24 * 3600 * 1000;
+
 /// The counters one sign-in attempt touches.
 pub struct Attempt {
     keys: [(String, &'static Policy); 3],
+    /// The account and client network, as a `login_trust` key.
+    trust: String,
 }
 
 impl Attempt {
@@ -52,13 +58,19 @@ impl Attempt {
                 (format!("ip:{ip}"), &IP),
                 (format!("acct:{account}"), &ACCOUNT),
             ],
+            trust: format!("trust:{account}|{ip}"),
         }
     }
 
     /// Counts the attempt on every key, and refuses it (429 with `Retry-After`) if any key was
     /// already locked. Call before checking the secret; a refused attempt checks nothing.
     pub async fn begin(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
-        let statements: Vec<Statement> = self.keys.iter().map(|(key, policy)| count(key, policy, now)).collect();
+        let [pair, ip, account] = &self.keys;
+        let statements = [
+            count(&pair.0, pair.1, now, None),
+            count(&ip.0, ip.1, now, None),
+            count(&account.0, account.1, now, Some(&self.trust)),
+        ];
         let results = sql.batch(&statements).await?;
         let mut refused_until = None;
         for result in &results {
@@ -73,15 +85,22 @@ impl Attempt {
         }
     }
 
-    /// Takes back a successful attempt: clears the pair and account counters, and uncounts it
-    /// on the IP (whose failures must survive one success, so a spray across accounts shows).
-    pub async fn succeeded(&self, sql: &dyn Sql) -> Result<(), Problem> {
+    /// Takes back a successful attempt: clears the pair and account counters, uncounts it on
+    /// the IP (whose failures must survive one success, so a spray across accounts shows), and
+    /// trusts this client network for the account.
+    pub async fn succeeded(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
         sql.batch(&[
             Statement::new("DELETE FROM login_throttle WHERE key IN (?1, ?2)")
                 .bind(self.keys[0].0.as_str())
                 .bind(self.keys[2].0.as_str()),
             Statement::new("UPDATE login_throttle SET failures = MAX(failures - 1, 0) WHERE key = ?1")
                 .bind(self.keys[1].0.as_str()),
+            Statement::new(
+                "INSERT INTO login_trust (key, until) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET until = excluded.until",
+            )
+            .bind(self.trust.as_str())
+            .bind(now + TRUST_MS),
         ])
         .await?;
         Ok(())
@@ -90,19 +109,22 @@ impl Attempt {
 
 /// One attempt on `key`: the count goes up (from 1 again after a quiet spell), `refused` says
 /// whether the key was locked before (in an `UPDATE`, SQLite reads the row's old values), and
-/// an unlocked key gets the lock its new count calls for (`lock_for`, in SQL).
-fn count(key: &str, policy: &Policy, now: i64) -> Statement {
+/// an unlocked key gets the lock its new count calls for (`lock_for`, in SQL). With `unless`,
+/// nothing is counted or refused while that `login_trust` key is current.
+fn count(key: &str, policy: &Policy, now: i64, unless: Option<&str>) -> Statement {
     let failures = "(CASE WHEN last_failure < ?3 THEN 1 ELSE failures + 1 END)";
     let lock =
         format!("(CASE WHEN {failures} >= ?4 THEN ?2 + MIN(?5, 1000 * (1 << MIN({failures} - ?4, 20))) ELSE 0 END)");
+    let counted = "NOT EXISTS (SELECT 1 FROM login_trust WHERE key = ?6 AND until > ?2)";
     Statement::new(format!(
         "INSERT INTO login_throttle (key, failures, last_failure, locked_until, refused) \
-         VALUES (?1, 1, ?2, CASE WHEN ?4 <= 1 THEN ?2 + 1000 ELSE 0 END, 0) \
+         SELECT ?1, 1, ?2, CASE WHEN ?4 <= 1 THEN ?2 + 1000 ELSE 0 END, 0 WHERE {counted} \
          ON CONFLICT (key) DO UPDATE SET \
            refused = locked_until > ?2, \
            locked_until = CASE WHEN locked_until > ?2 THEN locked_until ELSE {lock} END, \
            failures = {failures}, \
            last_failure = ?2 \
+         WHERE {counted} \
          RETURNING refused, locked_until"
     ))
     .bind(key)
@@ -110,6 +132,7 @@ fn count(key: &str, policy: &Policy, now: i64) -> Statement {
     .bind(now - RESET_AFTER_MS)
     .bind(policy.threshold)
     .bind(policy.max_lock_ms)
+    .bind(unless.unwrap_or(""))
 }
 
 fn too_many_attempts(retry_after_seconds: i64) -> Problem {
@@ -149,7 +172,7 @@ mod tests {
             let key = format!("k{}", policy.threshold);
             let mut now = 1_000_000;
             for failures in 1..=30 {
-                let row = platform.sql.query_optional(&count(&key, policy, now)).await.unwrap().unwrap();
+                let row = platform.sql.query_optional(&count(&key, policy, now, None)).await.unwrap().unwrap();
                 assert!(!row.get::<bool>("refused").unwrap(), "attempt {failures} came after the last lock");
                 let locked_until: i64 = row.get("locked_until").unwrap();
                 let lock = lock_for(policy, failures);
@@ -177,7 +200,7 @@ mod tests {
         let refused = attempt.begin(&*platform.sql, 5_000_000).await.unwrap_err();
         assert_eq!(refused.code(), "too_many_attempts");
         // A success takes its own count back and opens the pair and account locks.
-        attempt.succeeded(&*platform.sql).await.unwrap();
+        attempt.succeeded(&*platform.sql, 5_000_001).await.unwrap();
         assert!(attempt.begin(&*platform.sql, 5_000_001).await.is_ok());
     }
 }

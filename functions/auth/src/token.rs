@@ -86,7 +86,7 @@ async fn password_grant(
     let Some(user) = user.filter(|_| verified) else {
         return Err(grant_error("invalid_grant", "The email or password is wrong."));
     };
-    attempt.succeeded(&*platform.sql).await?;
+    attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
 
     let user_id: String = user.get("id")?;
     let stored_hash: String = user.get("password_hash")?;

@@ -147,6 +147,28 @@ async fn failed_sign_ins_are_throttled_per_account_and_client() {
 }
 
 #[tokio::test]
+async fn attackers_elsewhere_cannot_lock_the_owner_out() {
+    let h = Harness::auth_only().await;
+    h.register("ida@example.com").await;
+    let sign_in = |password: &str, ip: &str| {
+        let form = format!("grant_type=password&username=ida@example.com&password={password}");
+        let request = web::http::Request::post("/v1/auth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .extension(web::ClientIp(ip.to_owned()))
+            .body(bytes::Bytes::from(form))
+            .unwrap();
+        async { h.platform.call(&h.app, request).await.status().as_u16() }
+    };
+    assert_eq!(sign_in(PASSWORD, "198.51.100.20").await, 200, "the owner's usual network");
+    // Ten failures from ten addresses: the account lock engages.
+    for n in 0..10 {
+        assert_eq!(sign_in("wrong-password!!", &format!("203.0.113.{n}")).await, 400);
+    }
+    assert_eq!(sign_in(PASSWORD, "192.0.2.99").await, 429, "a new network waits out the account lock");
+    assert_eq!(sign_in(PASSWORD, "198.51.100.20").await, 200, "the owner's network is not locked out");
+}
+
+#[tokio::test]
 async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
     let h = Harness::auth_only().await;
     let access = h.user("hal@example.com").await;
