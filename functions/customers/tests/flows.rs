@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use testkit::{Harness, code};
-use web::ports::Sql;
 use web::ports::sql::Statement;
+use web::ports::{Clock, Sql};
 
 #[tokio::test]
 async fn owners_manage_their_profile_and_cannot_see_others() {
@@ -145,5 +145,38 @@ async fn a_create_that_creates_nothing_leaves_its_idempotency_key_reusable() {
     assert_eq!(status, 201, "the key was released: {created}");
     let (status, replayed, response) = h.send("POST", "/v1/customers", Some(&staff), &key, Some(&fixed)).await;
     assert_eq!((status, &replayed), (201, &created));
+    assert_eq!(response.headers()["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
+async fn a_reservation_whose_request_died_frees_its_key_after_two_minutes() {
+    let h = Harness::with_router(customers::router()).await;
+    let (user_id, alice) = h.user_with_roles("alice@example.com", "customer").await;
+    let body = json!({"name": "Alice", "email": "alice@example.com"});
+    // What a request that reserved the key and then died leaves behind.
+    let now = h.platform.clock.now_millis();
+    h.platform
+        .sql
+        .run(
+            &Statement::new(
+                "INSERT INTO idempotency_keys (user_id, key, fingerprint, state, created_at, expires_at) \
+                 VALUES (?1, 'k', 'whatever', 'in_flight', ?2, ?2 + 120000)",
+            )
+            .bind(user_id.as_str())
+            .bind(now),
+        )
+        .await
+        .unwrap();
+    let (status, problem, _) =
+        h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
+    assert_eq!((status, code(&problem)), (422, "idempotency_key_reused"), "the key is still held");
+    h.platform.clock.advance(120_000);
+    let (status, _, _) = h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
+    assert_eq!(status, 201, "the dead reservation expired");
+    // A completed key lives for its full lifetime.
+    h.platform.clock.advance(600_000);
+    let (status, _, response) =
+        h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
+    assert_eq!(status, 201, "{:?}", response);
     assert_eq!(response.headers()["idempotent-replayed"], "true");
 }

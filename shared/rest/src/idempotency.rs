@@ -7,7 +7,8 @@
 //!   `Idempotent-Replayed: true`;
 //! - same key, different request → 422 `idempotency_key_reused`;
 //! - same key while the first is still running → 409 `idempotency_in_flight` + `Retry-After`;
-//! - a key older than its lifetime (default 24 h, `idempotency_ttl_seconds`) is forgotten.
+//! - a key older than its lifetime (default 24 h, `idempotency_ttl_seconds`) is forgotten, and a
+//!   reservation whose request never finished (it died) frees its key after two minutes.
 //!
 //! If the first request fails, its reservation is released, so the client may retry the key.
 //! Keys are scoped to the authenticated user.
@@ -26,6 +27,9 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// Default lifetime of a key.
 const DEFAULT_TTL_SECONDS: i64 = 24 * 3600;
+/// How long a reservation holds its key while its request runs: longer than any request may
+/// run, short enough that a request that died mid-way does not block its key for a day.
+const IN_FLIGHT_MS: i64 = 120_000;
 
 /// A reserved key: the request may proceed and must complete or release it.
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct Reservation {
     /// When this request reserved the key: tells its reservation from a later one that took
     /// the key over after it expired.
     reserved_at: i64,
+    /// When the key expires once completed.
+    expires_at: i64,
 }
 
 /// Runs `create` under the request's key: an earlier identical request's stored response is
@@ -99,7 +105,7 @@ async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Prob
             .bind(key)
             .bind(fingerprint.as_str())
             .bind(now)
-            .bind(now + ttl_ms),
+            .bind(now + IN_FLIGHT_MS),
         )
         .await?;
     if reserved.is_some() {
@@ -107,6 +113,7 @@ async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Prob
             user_id: principal.user_id.clone(),
             key: key.to_owned(),
             reserved_at: now,
+            expires_at: now + ttl_ms,
         }));
     }
     let existing = platform
@@ -161,9 +168,11 @@ pub fn complete(reservation: &Reservation, response: &Response, only_if: (&str, 
         .collect();
     let (condition, condition_params) = only_if;
     let mut statement = Statement::new(format!(
-        "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_headers = ?, response_body = ? \
+        "UPDATE idempotency_keys SET state = 'done', expires_at = ?, response_status = ?, response_headers = ?, \
+         response_body = ? \
          WHERE user_id = ? AND key = ? AND created_at = ? AND state = 'in_flight' AND {condition}"
     ))
+    .bind(reservation.expires_at)
     .bind(i64::from(response.status().as_u16()))
     .bind(serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()))
     .bind(response.body().to_vec())
