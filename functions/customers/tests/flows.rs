@@ -3,7 +3,8 @@
 use serde_json::json;
 use testkit::{Harness, code};
 use web::ports::sql::Statement;
-use web::ports::{Clock, Sql};
+use web::ports::sql::StatementResult;
+use web::ports::{PortError, Sql};
 
 #[tokio::test]
 async fn owners_manage_their_profile_and_cannot_see_others() {
@@ -148,35 +149,45 @@ async fn a_create_that_creates_nothing_leaves_its_idempotency_key_reusable() {
     assert_eq!(response.headers()["idempotent-replayed"], "true");
 }
 
+/// SQL for a request that dies after reserving its key: its writes and its clean-up fail.
+struct DiesAfterReserving(std::rc::Rc<dyn Sql>);
+
+#[async_trait::async_trait(?Send)]
+impl Sql for DiesAfterReserving {
+    async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
+        if statement.sql.trim_start().starts_with("DELETE") {
+            return Err(PortError::unavailable("the instance died"));
+        }
+        self.0.run(statement).await
+    }
+    async fn batch(&self, _: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        Err(PortError::unavailable("the instance died"))
+    }
+}
+
 #[tokio::test]
 async fn a_reservation_whose_request_died_frees_its_key_after_two_minutes() {
     let h = Harness::with_router(customers::router()).await;
-    let (user_id, alice) = h.user_with_roles("alice@example.com", "customer").await;
+    let alice = h.user("alice@example.com").await;
     let body = json!({"name": "Alice", "email": "alice@example.com"});
-    // What a request that reserved the key and then died leaves behind.
-    let now = h.platform.clock.now_millis();
-    h.platform
-        .sql
-        .run(
-            &Statement::new(
-                "INSERT INTO idempotency_keys (user_id, key, fingerprint, state, created_at, expires_at) \
-                 VALUES (?1, 'k', 'whatever', 'in_flight', ?2, ?2 + 120000)",
-            )
-            .bind(user_id.as_str())
-            .bind(now),
-        )
-        .await
+    let mut dying = h.platform.platform();
+    dying.sql = std::rc::Rc::new(DiesAfterReserving(dying.sql.clone()));
+    let request = web::http::Request::post("/v1/customers")
+        .header("authorization", format!("Bearer {alice}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "k")
+        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
+        .body(bytes::Bytes::from(body.to_string()))
         .unwrap();
-    let (status, problem, _) =
-        h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
-    assert_eq!((status, code(&problem)), (422, "idempotency_key_reused"), "the key is still held");
+    assert_eq!(h.app.handle(request, dying).await.status(), 503);
+    let retry = async || h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
+    let (status, problem, _) = retry().await;
+    assert_eq!((status, code(&problem)), (409, "idempotency_in_flight"), "the key is still held");
     h.platform.clock.advance(120_000);
-    let (status, _, _) = h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
-    assert_eq!(status, 201, "the dead reservation expired");
+    assert_eq!(retry().await.0, 201, "the dead reservation expired");
     // A completed key lives for its full lifetime.
     h.platform.clock.advance(600_000);
-    let (status, _, response) =
-        h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
-    assert_eq!(status, 201, "{:?}", response);
+    let (status, _, response) = retry().await;
+    assert_eq!(status, 201);
     assert_eq!(response.headers()["idempotent-replayed"], "true");
 }
