@@ -111,10 +111,20 @@ pub async fn set_roles(request: Request) -> Result<Json<User>, Problem> {
     let platform = request.platform();
     let select = Statement::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1")).bind(user_id.as_str());
     let before = User::from_row(&platform.sql.query_optional(&select).await?.ok_or_else(Problem::not_found)?)?;
+    let keeps_admin = roles.contains(&Role::Admin);
     let roles = format_list(&roles);
     // The change and its audit row in one batch, both only if the roles are still what we read
-    // (a concurrent change makes this request a no-op and a retryable 409).
+    // (a concurrent change makes this request a no-op and a retryable 409) and some other user
+    // stays admin when this one stops being one (two admins demoting each other at once must
+    // not leave none).
     let unchanged = before.roles.join(" ");
+    let other_admin = "EXISTS (SELECT 1 FROM users WHERE id <> ? AND (' ' || roles || ' ') LIKE '% admin %')";
+    let admin_remains = if keeps_admin { "1".to_owned() } else { other_admin.to_owned() };
+    let guard = format!("EXISTS (SELECT 1 FROM users WHERE id = ? AND roles = ?) AND {admin_remains}");
+    let mut guard_params = vec![Value::from(user_id.as_str()), Value::from(unchanged.as_str())];
+    if !keeps_admin {
+        guard_params.push(Value::from(user_id.as_str()));
+    }
     let results = platform
         .sql
         .batch(&[
@@ -128,20 +138,27 @@ pub async fn set_roles(request: Request) -> Result<Json<User>, Problem> {
                     before: Some(serde_json::json!({ "roles": before.roles })),
                     after: Some(serde_json::json!({ "roles": roles.split(' ').collect::<Vec<_>>() })),
                 },
-                Some((
-                    "EXISTS (SELECT 1 FROM users WHERE id = ? AND roles = ?)",
-                    vec![Value::from(user_id.as_str()), Value::from(unchanged.as_str())],
-                )),
+                Some((&guard, guard_params.clone())),
             ),
-            Statement::new("UPDATE users SET roles = ?2, updated_at = ?3 WHERE id = ?1 AND roles = ?4")
-                .bind(user_id.as_str())
-                .bind(roles.as_str())
-                .bind(platform.clock.now_millis())
-                .bind(unchanged.as_str()),
+            {
+                let mut update =
+                    Statement::new(format!("UPDATE users SET roles = ?, updated_at = ? WHERE id = ? AND {guard}"))
+                        .bind(roles.as_str())
+                        .bind(platform.clock.now_millis())
+                        .bind(user_id.as_str());
+                update.params.extend(guard_params);
+                update
+            },
             select,
         ])
         .await?;
     if results[1].rows_affected == 0 {
+        let unchanged_now =
+            results[2].rows.first().map(User::from_row).transpose()?.is_some_and(|u| u.roles == before.roles);
+        if unchanged_now && !keeps_admin {
+            return Err(Problem::new(StatusCode::CONFLICT, "last_admin", "Cannot remove the last admin")
+                .with_detail("Another user must be admin first."));
+        }
         return Err(Problem::new(StatusCode::CONFLICT, "concurrent_change", "Roles changed concurrently")
             .with_detail("Another administrator changed this user's roles; read them again and retry."));
     }

@@ -370,3 +370,68 @@ async fn out_of_range_admin_cursors_are_400_not_500() {
         assert_eq!(status, 400, "{cursor}");
     }
 }
+
+/// SQL where another request's statement commits just before this request's next batch.
+struct RacedBeforeBatch {
+    inner: std::rc::Rc<dyn web::ports::Sql>,
+    other_request: std::cell::RefCell<Option<web::ports::sql::Statement>>,
+}
+
+#[async_trait::async_trait(?Send)]
+impl web::ports::Sql for RacedBeforeBatch {
+    async fn run(
+        &self,
+        statement: &web::ports::sql::Statement,
+    ) -> Result<web::ports::sql::StatementResult, web::ports::PortError> {
+        self.inner.run(statement).await
+    }
+    async fn batch(
+        &self,
+        statements: &[web::ports::sql::Statement],
+    ) -> Result<Vec<web::ports::sql::StatementResult>, web::ports::PortError> {
+        if let Some(other) = self.other_request.take() {
+            self.inner.run(&other).await?;
+        }
+        self.inner.batch(statements).await
+    }
+}
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_and_touch_no_one_else() {
+    use web::ports::Sql;
+    use web::ports::sql::Statement;
+    let h = Harness::auth_only().await;
+    let (a_id, a) = h.user_with_roles("ann@example.com", "customer admin").await;
+    let (b_id, b) = h.user_with_roles("bea@example.com", "customer admin").await;
+    let (c_id, _) = h.user_with_roles("cal@example.com", "customer staff").await;
+    let roles_of = async |id: &str| -> String {
+        let row =
+            h.platform.sql.query(&Statement::new("SELECT roles FROM users WHERE id = ?1").bind(id)).await.unwrap();
+        row[0].get("roles").unwrap()
+    };
+    // Bea demotes Ann while Ann's demotion of Bea commits between Bea's read and Bea's write.
+    let mut platform = h.platform.platform();
+    platform.sql = std::rc::Rc::new(RacedBeforeBatch {
+        inner: platform.sql.clone(),
+        other_request: std::cell::RefCell::new(Some(
+            Statement::new("UPDATE users SET roles = 'customer' WHERE id = ?1").bind(b_id.as_str()),
+        )),
+    });
+    let request = web::http::Request::put(format!("/v1/admin/users/{a_id}/roles"))
+        .header("authorization", format!("Bearer {b}"))
+        .header("content-type", "application/json")
+        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
+        .body(bytes::Bytes::from(json!({"roles": ["customer"]}).to_string()))
+        .unwrap();
+    let response = h.app.handle(request, platform).await;
+    let problem: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!((response.status().as_u16(), code(&problem)), (409, "last_admin"));
+    assert_eq!(roles_of(&a_id).await, "customer admin", "Ann stays admin");
+    // An ordinary change touches its user only.
+    let (status, _) =
+        h.json("PUT", &format!("/v1/admin/users/{b_id}/roles"), Some(&a), json!({"roles": ["staff"]})).await;
+    assert_eq!(status, 200);
+    assert_eq!(roles_of(&b_id).await, "staff");
+    assert_eq!(roles_of(&a_id).await, "customer admin");
+    assert_eq!(roles_of(&c_id).await, "customer staff");
+}
