@@ -77,15 +77,35 @@ pub async fn var_or(config: &dyn Config, name: &str, default: &str) -> Result<St
     Ok(config.var(name).await?.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned()))
 }
 
-/// A positive number of seconds with a default; anything else is a deployment error.
+/// The longest duration a setting may name: ten years (so `now + seconds × 1000` cannot overflow).
+pub const MAX_SECONDS: i64 = 10 * 366 * 24 * 3600;
+
+/// A number of seconds from 1 to [`MAX_SECONDS`] with a default; anything else is a deployment
+/// error.
 pub async fn seconds(config: &dyn Config, name: &str, default: i64) -> Result<i64, Problem> {
     match config.var(name).await? {
         None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
-            .ok_or_else(|| Problem::internal(format!("{name}: `{text}` is not a positive number of seconds"))),
+        Some(text) => text.trim().parse::<i64>().ok().filter(|v| (1..=MAX_SECONDS).contains(v)).ok_or_else(|| {
+            Problem::internal(format!("{name}: `{text}` is not a number of seconds from 1 to {MAX_SECONDS}"))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use adapter_native::MapConfig;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn durations_are_bounded_so_time_arithmetic_cannot_overflow() {
+        let config = MapConfig::default();
+        assert_eq!(seconds(&config, "ttl", 900).await.unwrap(), 900, "unset: the default");
+        for (text, ok) in
+            [("60", true), ("315576000", true), ("0", false), ("-5", false), ("9223372036854775807", false)]
+        {
+            config.set_var("ttl", text);
+            assert_eq!(seconds(&config, "ttl", 900).await.is_ok(), ok, "{text}");
+        }
     }
 }
