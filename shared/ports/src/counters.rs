@@ -78,6 +78,9 @@ pub fn apply(spec: &LimitSpec, state: Option<CounterState>, now: i64) -> (Counte
             (next, decide(spec, next, allowed, now))
         }
         Algorithm::SlidingWindow => {
+            // A request that reaches the counter after one from a later window (their clocks
+            // were read before concurrent awaits) counts as arriving at that window's start.
+            let now = state.map_or(now, |s| now.max(s.t));
             let start = now - now.rem_euclid(w);
             let (current, previous) = match state {
                 Some(s) if s.t == start => (s.a, s.b),
@@ -140,18 +143,20 @@ impl SqlCounters {
 }
 
 /// The sliding-window arithmetic of [`apply`] as SQL (?1 key, ?2 window start, ?3 window,
-/// ?4 now, ?5 limit). Column references in `SET` see the row before the update.
+/// ?4 now, ?5 limit). Column references in `SET` see the row before the update. `S` and `N`
+/// below are the window start and time after a late request is moved to the stored window
+/// (`MAX(t, ?2)`, `MAX(t, ?4)`: `t` is later than `?2` only for such a request).
 const SLIDING_WINDOW_SQL: &str = "\
     INSERT INTO rate_limits (key, a, b, t, admitted) VALUES (?1, 1, 0, ?2, 1) \
     ON CONFLICT (key) DO UPDATE SET \
-      a = (CASE WHEN t = ?2 THEN a ELSE 0 END) + (CASE WHEN \
-            (CASE WHEN t = ?2 THEN b WHEN t = ?2 - ?3 THEN a ELSE 0 END) * (?3 - (?4 - ?2)) \
-            + (CASE WHEN t = ?2 THEN a ELSE 0 END) * ?3 < ?5 * ?3 THEN 1 ELSE 0 END), \
-      b = CASE WHEN t = ?2 THEN b WHEN t = ?2 - ?3 THEN a ELSE 0 END, \
+      a = (CASE WHEN t = MAX(t, ?2) THEN a ELSE 0 END) + (CASE WHEN \
+            (CASE WHEN t = MAX(t, ?2) THEN b WHEN t = ?2 - ?3 THEN a ELSE 0 END) * (?3 - (MAX(t, ?4) - MAX(t, ?2))) \
+            + (CASE WHEN t = MAX(t, ?2) THEN a ELSE 0 END) * ?3 < ?5 * ?3 THEN 1 ELSE 0 END), \
+      b = CASE WHEN t = MAX(t, ?2) THEN b WHEN t = ?2 - ?3 THEN a ELSE 0 END, \
       admitted = CASE WHEN \
-            (CASE WHEN t = ?2 THEN b WHEN t = ?2 - ?3 THEN a ELSE 0 END) * (?3 - (?4 - ?2)) \
-            + (CASE WHEN t = ?2 THEN a ELSE 0 END) * ?3 < ?5 * ?3 THEN 1 ELSE 0 END, \
-      t = ?2 \
+            (CASE WHEN t = MAX(t, ?2) THEN b WHEN t = ?2 - ?3 THEN a ELSE 0 END) * (?3 - (MAX(t, ?4) - MAX(t, ?2))) \
+            + (CASE WHEN t = MAX(t, ?2) THEN a ELSE 0 END) * ?3 < ?5 * ?3 THEN 1 ELSE 0 END, \
+      t = MAX(t, ?2) \
     RETURNING a, b, t, admitted";
 
 /// The token-bucket arithmetic of [`apply`] as SQL (?1 key, ?2 now, ?3 limit, ?4 window).
@@ -201,6 +206,15 @@ mod tests {
                 decision
             })
             .collect()
+    }
+
+    #[test]
+    fn a_late_request_counts_in_the_window_already_begun() {
+        // 2 per second; the second request read its clock first but arrives second.
+        let window = spec(Algorithm::SlidingWindow, 2, 1000);
+        let decisions = run(&window, &[1001, 999, 1002]);
+        let allowed: Vec<bool> = decisions.iter().map(|d| d.allowed).collect();
+        assert_eq!(allowed, vec![true, true, false], "the late one was counted, not a reset");
     }
 
     #[test]
