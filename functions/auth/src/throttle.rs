@@ -86,8 +86,8 @@ impl Attempt {
     }
 
     /// Takes back a successful attempt: clears the pair and account counters, uncounts it on
-    /// the IP (whose failures must survive one success, so a spray across accounts shows), and
-    /// trusts this client network for the account.
+    /// the IP (whose failures must survive one success, so a spray across accounts shows),
+    /// trusts this client network for the account, and prunes a few stale rows.
     pub async fn succeeded(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
         sql.batch(&[
             Statement::new("DELETE FROM login_throttle WHERE key IN (?1, ?2)")
@@ -101,6 +101,18 @@ impl Attempt {
             )
             .bind(self.trust.as_str())
             .bind(now + TRUST_MS),
+            // Keep both tables from growing without bound (made-up accounts leave rows behind):
+            // a few rows that no longer count go with each success.
+            Statement::new(
+                "DELETE FROM login_throttle WHERE key IN \
+                 (SELECT key FROM login_throttle WHERE last_failure < ?1 AND locked_until < ?2 LIMIT 50)",
+            )
+            .bind(now - RESET_AFTER_MS)
+            .bind(now),
+            Statement::new(
+                "DELETE FROM login_trust WHERE key IN (SELECT key FROM login_trust WHERE until < ?1 LIMIT 50)",
+            )
+            .bind(now),
         ])
         .await?;
         Ok(())
@@ -199,8 +211,17 @@ mod tests {
         assert_eq!(checked, PAIR.threshold, "the rest found the lock their predecessors set");
         let refused = attempt.begin(&*platform.sql, 5_000_000).await.unwrap_err();
         assert_eq!(refused.code(), "too_many_attempts");
+        // Stale rows of other accounts go with a success.
+        let stale = Attempt::new("made-up@example.com", Some("192.0.2.1"));
+        stale.begin(&*platform.sql, 1_000).await.unwrap();
         // A success takes its own count back and opens the pair and account locks.
         attempt.succeeded(&*platform.sql, 5_000_001).await.unwrap();
         assert!(attempt.begin(&*platform.sql, 5_000_001).await.is_ok());
+        let left = platform
+            .sql
+            .query(&Statement::new("SELECT key FROM login_throttle WHERE key LIKE '%made-up%'"))
+            .await
+            .unwrap();
+        assert!(left.is_empty(), "stale rows were pruned");
     }
 }

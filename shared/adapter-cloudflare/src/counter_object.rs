@@ -4,13 +4,17 @@
 
 use std::cell::RefCell;
 
-use ports::counters::{Algorithm, CounterState, LimitSpec, apply};
+use std::time::Duration;
+
+use ports::counters::{Algorithm, CounterState, IDLE_AFTER_MS, LimitSpec, apply, is_idle};
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::counters::{Acquire, Answer};
 
 /// One counter. State lives in memory (so read-modify-write has no await in the middle) and
-/// is persisted to the object's storage after each change.
+/// is persisted to the object's storage after each change. An alarm deletes the storage once
+/// the counter has been idle for [`IDLE_AFTER_MS`], so one object per client ever seen does
+/// not keep its storage forever.
 #[durable_object]
 pub struct RateCounter {
     state: State,
@@ -29,6 +33,10 @@ impl DurableObject for RateCounter {
             let stored: Option<(i64, i64, i64)> = self.state.storage().get("state").await?;
             let loaded = stored.map(|(a, b, t)| CounterState { a, b, t });
             self.counter.borrow_mut().get_or_insert(loaded);
+            // Once per activation: make sure an idle check is scheduled.
+            if self.state.storage().get_alarm().await?.is_none() {
+                self.state.storage().set_alarm(idle_check_delay()).await?;
+            }
         }
         let spec = LimitSpec {
             algorithm: if acquire.token_bucket { Algorithm::TokenBucket } else { Algorithm::SlidingWindow },
@@ -46,4 +54,22 @@ impl DurableObject for RateCounter {
             retry_after_ms: decision.retry_after_ms,
         })
     }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let stored: Option<(i64, i64, i64)> = self.state.storage().get("state").await?;
+        let now = worker::Date::now().as_millis() as i64;
+        match stored.map(|(a, b, t)| CounterState { a, b, t }) {
+            Some(state) if !is_idle(&state, now) => self.state.storage().set_alarm(idle_check_delay()).await?,
+            _ => {
+                self.state.storage().delete_all().await?;
+                *self.counter.borrow_mut() = Some(None);
+            }
+        }
+        Response::ok("")
+    }
+}
+
+/// When the next idle check runs.
+fn idle_check_delay() -> Duration {
+    Duration::from_millis(IDLE_AFTER_MS.unsigned_abs())
 }

@@ -65,6 +65,15 @@ pub trait Counters {
     async fn acquire(&self, key: &str, spec: &LimitSpec, now: i64) -> Result<Decision, PortError>;
 }
 
+/// After this long without use a counter no longer matters to any rule (windows are at most a
+/// day, and a sliding window looks one window back), so its storage may go.
+pub const IDLE_AFTER_MS: i64 = 2 * 86_400_000;
+
+/// Whether `state` has been idle long enough to delete (see [`IDLE_AFTER_MS`]).
+pub fn is_idle(state: &CounterState, now: i64) -> bool {
+    state.t < now.saturating_sub(IDLE_AFTER_MS)
+}
+
 /// Applies one request to `state` (None = never seen): the new state and the decision.
 pub fn apply(spec: &LimitSpec, state: Option<CounterState>, now: i64) -> (CounterState, Decision) {
     let (w, l) = (spec.window_ms.max(1), spec.limit.max(1));
@@ -184,6 +193,15 @@ impl Counters for SqlCounters {
             .await?
             .ok_or_else(|| PortError::other("rate limit upsert returned no row"))?;
         let state = CounterState { a: row.get("a")?, b: row.get("b")?, t: row.get("t")? };
+        // About one call in 256 also deletes a few idle counters, so the table does not grow
+        // with every address ever seen. A failure here costs nothing but the pruning.
+        if now.rem_euclid(256) == 0 {
+            let prune = Statement::new(
+                "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE t < ?1 LIMIT 100)",
+            )
+            .bind(now.saturating_sub(IDLE_AFTER_MS));
+            let _ = self.sql.run(&prune).await;
+        }
         Ok(decide(spec, state, row.get::<bool>("admitted")?, now))
     }
 }

@@ -183,3 +183,18 @@ async fn the_sql_upsert_and_the_rust_arithmetic_agree_on_random_traffic() {
     let rows = sql.query(&Statement::new("SELECT COUNT(*) AS n FROM rate_limits")).await.unwrap();
     assert_eq!(rows[0].get::<i64>("n").unwrap(), 40);
 }
+
+#[tokio::test]
+async fn idle_sql_counters_are_pruned_now_and_then() {
+    let sql = adapter_native::NativeSql::migrated().await;
+    let counters = SqlCounters::new(sql.clone());
+    let spec = LimitSpec { algorithm: Algorithm::TokenBucket, limit: 5, window_ms: 60_000 };
+    let day = 86_400_000;
+    let now = 1_767_225_600_000 + 256 * 1000; // a multiple of 256: this call prunes
+    counters.acquire("old-visitor", &spec, now - 3 * day).await.unwrap();
+    counters.acquire("recent-visitor", &spec, now - day).await.unwrap();
+    counters.acquire("caller", &spec, now).await.unwrap();
+    let rows = sql.query(&Statement::new("SELECT key FROM rate_limits ORDER BY key")).await.unwrap();
+    let keys: Vec<String> = rows.iter().map(|r| r.get("key").unwrap()).collect();
+    assert_eq!(keys, ["caller", "recent-visitor"], "counters idle for over two days are gone");
+}

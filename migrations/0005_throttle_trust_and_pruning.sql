@@ -10,4 +10,10 @@ CREATE TABLE login_trust (
     until INTEGER NOT NULL
 );
 
+-- Old rows are pruned a few at a time (throttle and trust on successful sign-ins, counters
+-- now and then as they are used); these indexes keep finding them cheap.
+CREATE INDEX login_throttle_by_last_failure ON login_throttle (last_failure);
+CREATE INDEX login_trust_by_until ON login_trust (until);
+CREATE INDEX rate_limits_by_t ON rate_limits (t);
+
 INSERT INTO schema_version (version) VALUES (5);
