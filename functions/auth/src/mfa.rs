@@ -113,10 +113,14 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
     let attempt = reauthentication(&request, &principal);
     attempt.begin(&*platform.sql, platform.clock.now_millis()).await?;
     if !passwords::verify(&body.password, &row.get::<String>("password_hash")?) {
+        attempt.failed(&*platform.sql, platform.clock.now_millis()).await?;
         return Err(Problem::bad_request("invalid_password", "The password is wrong."));
     }
     let secret = open(&config, &principal.user_id, &sealed)?;
-    let step = matching_step(&secret, &body.code, platform.clock.now_seconds(), 0).ok_or_else(invalid_code)?;
+    let Some(step) = matching_step(&secret, &body.code, platform.clock.now_seconds(), 0) else {
+        attempt.failed(&*platform.sql, platform.clock.now_millis()).await?;
+        return Err(invalid_code());
+    };
     attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
 
     let codes = backup_codes(&*platform.random)?;
@@ -216,6 +220,7 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
         _ => return Err(Problem::unprocessable("invalid_body", "Send exactly one of `code` or `password`.")),
     };
     if !proven {
+        attempt.failed(&*platform.sql, platform.clock.now_millis()).await?;
         return Err(invalid_code());
     }
     attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
@@ -302,6 +307,7 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
         _ => return Err(Problem::unprocessable("invalid_body", "Send exactly one of `code` or `backup_code`.")),
     };
     if !passed {
+        attempt.failed(&*platform.sql, now).await?;
         return Err(invalid_code());
     }
     attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;

@@ -15,10 +15,13 @@
 //! while the pair and IP locks stop the attacker's own clients for much longer. Counters reset
 //! after 15 minutes without failures; a successful sign-in clears its pair and account counters.
 //!
-//! An attempt is counted *before* the password or code is checked ([`Attempt::begin`]), in one
-//! atomic upsert per key that also sets the lock the new count calls for. So however many
-//! attempts arrive at once, those past a threshold find the lock and are refused unchecked; a
-//! successful attempt then takes its count back ([`Attempt::succeeded`]).
+//! On the pair and account counters an attempt is counted *before* the password or code is
+//! checked ([`Attempt::begin`]), in one atomic upsert per key that also sets the lock the new
+//! count calls for: however many attempts arrive at once, those past a threshold find the lock
+//! and are refused unchecked, and a success clears both ([`Attempt::succeeded`]). The IP
+//! counter, shared by everyone behind one address, counts failures only ([`Attempt::failed`]),
+//! so sign-ins that succeed never lock a network; bursts from one address are bounded by the
+//! `token` rate-limit rule as well.
 
 use http::{HeaderValue, StatusCode, header};
 use web::Problem;
@@ -62,13 +65,18 @@ impl Attempt {
         }
     }
 
-    /// Counts the attempt on every key, and refuses it (429 with `Retry-After`) if any key was
-    /// already locked. Call before checking the secret; a refused attempt checks nothing.
+    /// Counts the attempt on the pair and account keys, and refuses it (429 with `Retry-After`)
+    /// if any of the three keys was already locked. Call before checking the secret; a refused
+    /// attempt checks nothing.
     pub async fn begin(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
         let [pair, ip, account] = &self.keys;
         let statements = [
             count(&pair.0, pair.1, now, None),
-            count(&ip.0, ip.1, now, None),
+            Statement::new(
+                "SELECT 1 AS refused, locked_until FROM login_throttle WHERE key = ?1 AND locked_until > ?2",
+            )
+            .bind(ip.0.as_str())
+            .bind(now),
             count(&account.0, account.1, now, Some(&self.trust)),
         ];
         let results = sql.batch(&statements).await?;
@@ -85,16 +93,21 @@ impl Attempt {
         }
     }
 
-    /// Takes back a successful attempt: clears the pair and account counters, uncounts it on
-    /// the IP (whose failures must survive one success, so a spray across accounts shows),
-    /// trusts this client network for the account, and prunes a few stale rows.
+    /// Counts a failed attempt on the IP key (the pair and account keys counted it already).
+    pub async fn failed(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
+        let (key, policy) = &self.keys[1];
+        sql.run(&count(key, policy, now, None)).await?;
+        Ok(())
+    }
+
+    /// After a successful attempt: clears the pair and account counters (the IP's failures
+    /// stay, so a spray across accounts shows), trusts this client network for the account,
+    /// and prunes a few stale rows.
     pub async fn succeeded(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
         sql.batch(&[
             Statement::new("DELETE FROM login_throttle WHERE key IN (?1, ?2)")
                 .bind(self.keys[0].0.as_str())
                 .bind(self.keys[2].0.as_str()),
-            Statement::new("UPDATE login_throttle SET failures = MAX(failures - 1, 0) WHERE key = ?1")
-                .bind(self.keys[1].0.as_str()),
             Statement::new(
                 "INSERT INTO login_trust (key, until) VALUES (?1, ?2) \
                  ON CONFLICT (key) DO UPDATE SET until = excluded.until",
@@ -195,6 +208,30 @@ mod tests {
                 now = locked_until.max(now) + 1;
             }
         }
+    }
+
+    #[tokio::test]
+    async fn sign_ins_that_succeed_never_lock_their_network() {
+        let platform = TestPlatform::new().await;
+        let sql = &*platform.sql;
+        // Nineteen failures on nineteen accounts from one office network...
+        for n in 0..19 {
+            let attempt = Attempt::new(&format!("user{n}@example.com"), Some("198.51.100.1"));
+            attempt.begin(sql, 1_000 + n).await.unwrap();
+            attempt.failed(sql, 1_000 + n).await.unwrap();
+        }
+        // ...then colleagues keep signing in successfully: nobody is locked.
+        for n in 0..50 {
+            let attempt = Attempt::new(&format!("colleague{n}@example.com"), Some("198.51.100.1"));
+            assert!(attempt.begin(sql, 2_000 + n).await.is_ok(), "sign-in {n}");
+            attempt.succeeded(sql, 2_000 + n).await.unwrap();
+        }
+        // The twentieth failure locks the network, as designed.
+        let attempt = Attempt::new("user19@example.com", Some("198.51.100.1"));
+        attempt.begin(sql, 3_000).await.unwrap();
+        attempt.failed(sql, 3_000).await.unwrap();
+        let next = Attempt::new("someone@example.com", Some("198.51.100.1"));
+        assert_eq!(next.begin(sql, 3_001).await.unwrap_err().code(), "too_many_attempts");
     }
 
     #[tokio::test]

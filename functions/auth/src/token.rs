@@ -84,6 +84,7 @@ async fn password_grant(
         }
     };
     let Some(user) = user.filter(|_| verified) else {
+        attempt.failed(&*platform.sql, now).await?;
         return Err(grant_error("invalid_grant", "The email or password is wrong."));
     };
     attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
