@@ -62,7 +62,8 @@ impl DurableObject for RateCounter {
             Some(state) if !is_idle(&state, now) => self.state.storage().set_alarm(idle_check_delay()).await?,
             _ => {
                 self.state.storage().delete_all().await?;
-                *self.counter.borrow_mut() = Some(None);
+                // Not loaded: the next request loads (nothing) and schedules the next check.
+                *self.counter.borrow_mut() = None;
             }
         }
         Response::ok("")

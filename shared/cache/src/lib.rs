@@ -203,6 +203,11 @@ async fn load_and_store(
         if let Err(error) = platform.kv.put(&kv_key(&key), &entry.encode(), Some(ttl)).await {
             degraded(&platform, &key, &error);
         }
+        // Invalidated while the put was in flight: its delete may have landed first.
+        if epoch::current(&key) != epoch {
+            local::remove(&key);
+            let _ = platform.kv.delete(&kv_key(&key)).await;
+        }
     }
     Ok(value)
 }

@@ -14,6 +14,8 @@ use crate::rules::{KeyPart, Rule};
 pub struct Caller {
     /// Client address (IPv6: its /64), if the runtime reported it.
     pub ip: Option<String>,
+    /// The client address exactly as reported (allow-lists may name it).
+    pub address: Option<String>,
     /// The `sub` of a valid access token (signature and time checked; not the session, which
     /// the handler checks).
     pub user: Option<String>,
@@ -95,6 +97,7 @@ impl Caller {
         };
         Self {
             ip: request.client_network(),
+            address: request.client_ip().map(str::to_owned),
             user: owner.user,
             api_key: owner.api_key,
             route: request.route().to_owned(),
@@ -124,7 +127,10 @@ impl Caller {
                 KeyPart::ApiKey => "api_key",
                 KeyPart::Route => "route",
             };
-            self.part(*part).is_some_and(|value| rule.allow.iter().any(|a| a == &format!("{name}:{value}")))
+            let allowed = |value: &str| rule.allow.iter().any(|a| a == &format!("{name}:{value}"));
+            // An address may be allow-listed as itself or (IPv6) as its /64.
+            let address = (*part == KeyPart::Ip).then_some(self.address.as_deref()).flatten();
+            self.part(*part).is_some_and(allowed) || address.is_some_and(allowed)
         });
         if exempt {
             return None;
@@ -155,6 +161,7 @@ mod tests {
     fn keys_combine_components_and_skip_unknown_or_exempt_callers() {
         let caller = Caller {
             ip: Some("203.0.113.9".into()),
+            address: Some("203.0.113.9".into()),
             user: Some("u1".into()),
             api_key: None,
             route: "/v1/orders".into(),
@@ -164,5 +171,15 @@ mod tests {
         assert_eq!(caller.key(&rule(r#"["api_key"]"#, "[]")), None, "no API key: the rule does not apply");
         assert_eq!(caller.key(&rule(r#"["route"]"#, "[]")), None, "route alone identifies no caller");
         assert_eq!(caller.key(&rule(r#"["ip"]"#, r#"["ip:203.0.113.9"]"#)), None, "allow-listed");
+        let v6 = Caller {
+            ip: Some("2001:db8::/64".into()),
+            address: Some("2001:db8::5".into()),
+            user: None,
+            api_key: None,
+            route: "/v1/orders".into(),
+        };
+        assert_eq!(v6.key(&rule(r#"["ip"]"#, "[]")).as_deref(), Some("rl:r|2001:db8::/64"), "keyed by the /64");
+        assert_eq!(v6.key(&rule(r#"["ip"]"#, r#"["ip:2001:db8::5"]"#)), None, "allow-listed by address");
+        assert_eq!(v6.key(&rule(r#"["ip"]"#, r#"["ip:2001:db8::/64"]"#)), None, "allow-listed by network");
     }
 }

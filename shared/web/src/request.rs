@@ -148,7 +148,7 @@ fn network_of(ip: &str) -> String {
             Some(v4) => v4.to_string(),
             None => {
                 let [a, b, c, d, ..] = v6.segments();
-                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+                format!("{}/64", std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
             }
         },
         Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
@@ -185,6 +185,7 @@ mod tests {
     fn client_networks_group_ipv6_by_64() {
         assert_eq!(network_of("203.0.113.7"), "203.0.113.7");
         assert_eq!(network_of("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("2001:db8::5"), "2001:db8::/64", "canonical, as written in allow-lists");
         assert_eq!(network_of("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
         assert_eq!(network_of("::ffff:198.51.100.9"), "198.51.100.9");
         assert_eq!(network_of("not an address"), "not an address");
