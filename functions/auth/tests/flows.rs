@@ -371,31 +371,6 @@ async fn out_of_range_admin_cursors_are_400_not_500() {
     }
 }
 
-/// SQL where another request's statement commits just before this request's next batch.
-struct RacedBeforeBatch {
-    inner: std::rc::Rc<dyn web::ports::Sql>,
-    other_request: std::cell::RefCell<Option<web::ports::sql::Statement>>,
-}
-
-#[async_trait::async_trait(?Send)]
-impl web::ports::Sql for RacedBeforeBatch {
-    async fn run(
-        &self,
-        statement: &web::ports::sql::Statement,
-    ) -> Result<web::ports::sql::StatementResult, web::ports::PortError> {
-        self.inner.run(statement).await
-    }
-    async fn batch(
-        &self,
-        statements: &[web::ports::sql::Statement],
-    ) -> Result<Vec<web::ports::sql::StatementResult>, web::ports::PortError> {
-        if let Some(other) = self.other_request.take() {
-            self.inner.run(&other).await?;
-        }
-        self.inner.batch(statements).await
-    }
-}
-
 #[tokio::test]
 async fn two_admins_demoting_each_other_at_once_leave_one_and_touch_no_one_else() {
     use web::ports::Sql;
@@ -410,13 +385,10 @@ async fn two_admins_demoting_each_other_at_once_leave_one_and_touch_no_one_else(
         row[0].get("roles").unwrap()
     };
     // Bea demotes Ann while Ann's demotion of Bea commits between Bea's read and Bea's write.
-    let mut platform = h.platform.platform();
-    platform.sql = std::rc::Rc::new(RacedBeforeBatch {
-        inner: platform.sql.clone(),
-        other_request: std::cell::RefCell::new(Some(
-            Statement::new("UPDATE users SET roles = 'customer' WHERE id = ?1").bind(b_id.as_str()),
-        )),
-    });
+    let platform = testkit::RacedSql::platform(
+        h.platform.platform(),
+        Statement::new("UPDATE users SET roles = 'customer' WHERE id = ?1").bind(b_id.as_str()),
+    );
     let request = web::http::Request::put(format!("/v1/admin/users/{a_id}/roles"))
         .header("authorization", format!("Bearer {b}"))
         .header("content-type", "application/json")

@@ -1,14 +1,10 @@
 //! Orders end to end through the native adapters, with the catalogue and customers mounted.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::{Value, json};
-use testkit::{Harness, code};
-use web::ports::sql::{Statement, StatementResult};
-use web::ports::{PortError, Sql};
+use testkit::{Harness, RacedSql, code};
+use web::ports::Sql;
+use web::ports::sql::Statement;
 use web::{ClientIp, Router};
 
 struct Shop {
@@ -202,25 +198,6 @@ async fn admins_delete_with_restock_and_audit() {
     assert_eq!(audit_actions(&s.h).await, vec!["order.delete"]);
 }
 
-/// SQL where another request's statement commits just before this request's next batch.
-struct RacedBeforeBatch {
-    inner: Rc<dyn Sql>,
-    other_request: RefCell<Option<Statement>>,
-}
-
-#[async_trait(?Send)]
-impl Sql for RacedBeforeBatch {
-    async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
-        self.inner.run(statement).await
-    }
-    async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
-        if let Some(other) = self.other_request.take() {
-            self.inner.run(&other).await?;
-        }
-        self.inner.batch(statements).await
-    }
-}
-
 #[tokio::test]
 async fn a_delete_that_loses_a_race_with_a_status_change_returns_no_stock() {
     let s = shop().await;
@@ -228,13 +205,10 @@ async fn a_delete_that_loses_a_race_with_a_status_change_returns_no_stock() {
     let id = order["id"].as_str().unwrap();
     assert_eq!(stock(&s.h, &s.widget).await, 6);
     // Staff moves the order on between the admin's read and the admin's delete batch.
-    let mut platform = s.h.platform.platform();
-    platform.sql = Rc::new(RacedBeforeBatch {
-        inner: platform.sql.clone(),
-        other_request: RefCell::new(Some(
-            Statement::new("UPDATE orders SET status = 'processing', version = version + 1 WHERE id = ?1").bind(id),
-        )),
-    });
+    let platform = RacedSql::platform(
+        s.h.platform.platform(),
+        Statement::new("UPDATE orders SET status = 'processing', version = version + 1 WHERE id = ?1").bind(id),
+    );
     let delete = web::http::Request::delete(format!("/v1/orders/{id}"))
         .header("authorization", format!("Bearer {}", s.admin))
         .extension(ClientIp(testkit::CLIENT_IP.to_owned()))

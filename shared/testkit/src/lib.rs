@@ -1,12 +1,16 @@
 //! Test support for function crates: [`Harness`] serves a function's router together with the
 //! auth routes on the native platform, with secrets configured, and makes users of any role.
 
+mod race;
+
 use adapter_native::TestPlatform;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use web::ports::Sql;
 use web::ports::sql::Statement;
 use web::{App, ClientIp, Response, Router};
+
+pub use race::RacedSql;
 
 /// `k1` with the RFC 8037 example seed.
 pub const SIGNING_KEYS: &str = "k1:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
