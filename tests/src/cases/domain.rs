@@ -27,17 +27,7 @@ fn call(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Result<(u16, Value, String), String> {
-    let mut builder = request(method, &target.base_url, path);
-    if let Some(token) = token {
-        builder = builder.bearer_auth(token);
-    }
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    if let Some(body) = body {
-        builder = builder.json(body);
-    }
-    let response = send(builder)?;
+    let response = raw(target, method, path, token, headers, body)?;
     let status = response.status().as_u16();
     let headers = format!("{:?}", response.headers());
     let body = response.json().unwrap_or(Value::Null);
