@@ -96,7 +96,7 @@ pub enum ProductSort {
         headers(
             ("Cache-Control" = String, description = "`public, max-age=30, stale-while-revalidate=60` for anonymous callers, `private, no-cache` otherwise."),
             ("Vary" = String, description = "`Authorization, X-API-Key`: the answer depends on the caller."),
-            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff views (never cached)."),
+            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff views and name searches (never cached)."),
         ))),
     security((), ("bearer" = []), ("oauth2" = []), ("api_key" = [])))]
 pub fn list_products_v1() {}
@@ -127,7 +127,7 @@ pub fn list_products_v1() {}
         headers(
             ("Cache-Control" = String, description = "`public, max-age=30, stale-while-revalidate=60` for anonymous callers, `private, no-cache` otherwise."),
             ("Vary" = String, description = "`Authorization, X-API-Key`: the answer depends on the caller."),
-            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff views (never cached)."),
+            ("X-Cache" = String, description = "Which cache tier answered: `hit-memory`, `hit-kv`, `stale`, `miss` (loaded from the database) or `miss-shared` (took a concurrent request's load). Absent for staff views and name searches (never cached)."),
         ))),
     security((), ("bearer" = []), ("oauth2" = []), ("api_key" = [])))]
 pub fn list_products_v2() {}

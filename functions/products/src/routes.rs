@@ -66,8 +66,10 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
         filter.and("name LIKE ? ESCAPE '\\'", [Value::from(format!("{escaped}%"))]);
     }
     let platform = request.platform().clone();
-    if can_write(principal.as_ref()) {
-        // Staff views (inactive products included) are never cached.
+    let searching = params.q.as_deref().is_some_and(|q| !q.is_empty());
+    if can_write(principal.as_ref()) || searching {
+        // Staff views (inactive products included) are never cached, and neither are name
+        // searches: every new search term would be a cache entry (and a KV write) of its own.
         let body = list_body(platform, filter, sort, page, version).await?;
         return Ok(with_cache_headers(body_response(body), &request, None));
     }

@@ -184,8 +184,11 @@ async fn listing_pages_filters_and_sorts_from_allow_lists() {
     }
     let (status, _, _) = h.send("GET", "/v1/products?active=false", None, &[], None).await;
     assert_eq!(status, 403, "only staff see inactive products");
-    let (status, page, _) = h.send("GET", "/v1/products?q=Item%203", None, &[], None).await;
+    let (status, page, response) = h.send("GET", "/v1/products?q=Item%203", None, &[], None).await;
     assert_eq!((status, page["total"].as_i64()), (200, Some(1)));
+    assert!(response.headers().get("x-cache").is_none(), "searches are not cached");
+    let (_, _, response) = h.send("GET", "/v1/products?currency=EUR", None, &[], None).await;
+    assert_eq!(response.headers()["x-cache"], "miss", "plain listings are");
 }
 
 #[tokio::test]
