@@ -73,6 +73,26 @@ pub fn base32(data: &[u8]) -> String {
     out
 }
 
+/// Decodes unpadded RFC 4648 base32 (what [`base32`] writes, as authenticator apps read it);
+/// `None` if a character is outside the alphabet.
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let (mut bits, mut count, mut out) = (0u64, 0, Vec::with_capacity(text.len() * 5 / 8));
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        };
+        bits = (bits << 5) | u64::from(value);
+        count += 5;
+        if count >= 8 {
+            out.push((bits >> (count - 8)) as u8);
+            count -= 8;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,7 +109,9 @@ mod tests {
             ("foobar", "MZXW6YTBOI"),
         ] {
             assert_eq!(base32(input.as_bytes()), expected);
+            assert_eq!(base32_decode(expected).as_deref(), Some(input.as_bytes()));
         }
+        assert_eq!(base32_decode("MZXW6=="), None, "padding and other characters are refused");
     }
 
     #[test]

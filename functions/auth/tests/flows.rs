@@ -1,8 +1,9 @@
 //! Whole auth flows through the native adapters.
 
+use auth::totp::base32_decode;
 use auth::totp::{code_for_step, step_at};
 use serde_json::{Value, json};
-use testkit::{ADMIN_EMAIL, Harness, PASSWORD, base32_decode};
+use testkit::{ADMIN_EMAIL, Harness, PASSWORD};
 use web::ports::Clock;
 
 use testkit::code;
@@ -177,7 +178,7 @@ async fn totp_mfa_enrol_confirm_sign_in_and_backup_codes() {
     assert!(
         enrolment["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/OrderFlow:hal%40example.com?secret=")
     );
-    let secret = base32_decode(enrolment["secret"].as_str().unwrap());
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap()).expect("base32 secret");
     let now = || h.platform.clock.now_seconds();
 
     let confirm = |code: &str, password: &str| json!({"code": code, "password": password});

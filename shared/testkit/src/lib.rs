@@ -161,22 +161,3 @@ pub fn access(tokens: &Value) -> String {
 pub fn code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or_default()
 }
-
-/// Decodes RFC 4648 base32 (no padding).
-pub fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => panic!("not base32: {c}"),
-        };
-        bits = (bits << 5) | u64::from(value);
-        count += 5;
-        if count >= 8 {
-            out.push((bits >> (count - 8)) as u8);
-            count -= 8;
-        }
-    }
-    out
-}

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use auth::totp::{code_for_step, step_at};
+use auth::totp::{base32_decode, code_for_step, step_at};
 use ed25519_dalek::{Signer, SigningKey};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -184,24 +184,6 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut bits, mut count, mut out) = (0u64, 0, Vec::new());
-    for c in text.bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => continue,
-        };
-        bits = (bits << 5) | u64::from(value);
-        count += 5;
-        if count >= 8 {
-            out.push((bits >> (count - 8)) as u8);
-            count -= 8;
-        }
-    }
-    out
-}
-
 fn totp_mfa_and_backup_codes(target: &Target) -> Outcome {
     let (user, tokens) = customer(target, "mfa")?;
     let address = user["email"].as_str().unwrap_or_default().to_owned();
@@ -211,7 +193,8 @@ fn totp_mfa_and_backup_codes(target: &Target) -> Outcome {
     ensure(enrolment["otpauth_uri"].as_str().is_some_and(|u| u.starts_with("otpauth://totp/")), || {
         format!("{enrolment}")
     })?;
-    let secret = base32_decode(enrolment["secret"].as_str().unwrap_or_default());
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap_or_default())
+        .ok_or_else(|| format!("secret is not base32: {enrolment}"))?;
     let confirm_step = step_at(unix_now());
     let confirm_code = code_for_step(&secret, confirm_step);
     let confirm_path = "/v1/auth/mfa/totp/confirm";
