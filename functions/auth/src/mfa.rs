@@ -126,44 +126,37 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
     let codes = backup_codes(&*platform.random)?;
     let now = platform.clock.now_millis();
     let user_id = principal.user_id.as_str();
-    // Everything after the UPDATE applies only if it did: MFA was off and the pending secret is
-    // still the one the code was checked against (not one a concurrent enrol put there).
-    let applied =
-        "EXISTS (SELECT 1 FROM users WHERE id = ?1 AND mfa_enabled = 1 AND mfa_last_step = ?2 AND updated_at = ?3)";
-    let mut batch = vec![
-        Statement::new(
-            "UPDATE users SET mfa_enabled = 1, mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, \
-             mfa_last_step = ?2, updated_at = ?3 WHERE id = ?1 AND mfa_enabled = 0 AND mfa_pending_secret = ?4",
-        )
-        .bind(user_id)
-        .bind(step)
-        .bind(now)
-        .bind(sealed.as_str()),
-        Statement::new(format!("DELETE FROM mfa_backup_codes WHERE user_id = ?1 AND {applied}"))
-            .bind(user_id)
-            .bind(step)
-            .bind(now),
-    ];
+    // One atomic batch, guarded by the state the code was checked against: MFA off and this very
+    // pending secret (not one a concurrent enrol put there). Every statement tests that guard and
+    // the UPDATE that ends it comes last, so a concurrent confirm that commits first turns this
+    // whole batch into no-ops, however close in time the two are.
+    let unchanged = "EXISTS (SELECT 1 FROM users WHERE id = ?1 AND mfa_enabled = 0 AND mfa_pending_secret = ?2)";
+    let guarded = |sql: String| Statement::new(sql).bind(user_id).bind(sealed.as_str());
+    let mut batch = vec![guarded(format!("DELETE FROM mfa_backup_codes WHERE user_id = ?1 AND {unchanged}"))];
     batch.extend(codes.iter().map(|code| {
-        Statement::new(format!("INSERT INTO mfa_backup_codes (user_id, code_hash) SELECT ?1, ?4 WHERE {applied}"))
-            .bind(user_id)
-            .bind(step)
-            .bind(now)
+        guarded(format!("INSERT INTO mfa_backup_codes (user_id, code_hash) SELECT ?1, ?3 WHERE {unchanged}"))
             .bind(backup_code_hash(user_id, code))
     }));
     // Sessions that signed in with the password alone end: from now on sign-in needs the code.
     batch.push(
-        Statement::new(format!(
+        guarded(format!(
             "UPDATE sessions SET revoked_at = ?3, revoked_reason = 'mfa_enabled' \
-             WHERE user_id = ?1 AND id <> ?4 AND revoked_at IS NULL AND {applied}"
+             WHERE user_id = ?1 AND id <> ?4 AND revoked_at IS NULL AND {unchanged}"
         ))
-        .bind(user_id)
-        .bind(step)
         .bind(now)
         .bind(principal.session_id().unwrap_or_default()),
     );
+    batch.push(
+        guarded(
+            "UPDATE users SET mfa_enabled = 1, mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, \
+             mfa_last_step = ?3, updated_at = ?4 WHERE id = ?1 AND mfa_enabled = 0 AND mfa_pending_secret = ?2"
+                .to_owned(),
+        )
+        .bind(step)
+        .bind(now),
+    );
     let results = platform.sql.batch(&batch).await?;
-    if results[0].rows_affected == 0 {
+    if results.last().is_none_or(|enabled| enabled.rows_affected == 0) {
         return Err(Problem::new(StatusCode::CONFLICT, "mfa_changed", "MFA changed meanwhile").with_detail(
             "MFA was enabled or re-enrolled by another request; check its state and enrol again if needed.",
         ));

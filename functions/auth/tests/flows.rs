@@ -408,3 +408,48 @@ async fn two_admins_demoting_each_other_at_once_leave_one_and_touch_no_one_else(
     assert_eq!(roles_of(&a_id).await, "customer admin");
     assert_eq!(roles_of(&c_id).await, "customer staff");
 }
+
+#[tokio::test]
+async fn a_confirm_that_loses_a_same_millisecond_race_leaves_the_winners_codes_and_sessions() {
+    use web::ports::Sql;
+    use web::ports::sql::Statement;
+    let h = Harness::auth_only().await;
+    let (user_id, access) = h.user_with_roles("ivy@example.com", "customer").await;
+    let other_session = testkit::access(&h.login("ivy@example.com").await);
+    let (_, enrolment) = h.json("POST", "/v1/auth/mfa/totp/enroll", Some(&access), json!({})).await;
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap()).expect("base32 secret");
+    let now_ms = h.platform.clock.now_millis();
+    let step = step_at(h.platform.clock.now_seconds());
+    // The winner's batch, in the same millisecond and step, commits between our reads and our batch:
+    // MFA on, and its own backup code stored.
+    let winners_code = Statement::new("INSERT INTO mfa_backup_codes (user_id, code_hash) VALUES (?1, 'winners-code')")
+        .bind(user_id.as_str());
+    let winners_update = Statement::new(
+        "UPDATE users SET mfa_enabled = 1, mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, \
+         mfa_last_step = ?2, updated_at = ?3 WHERE id = ?1",
+    )
+    .bind(user_id.as_str())
+    .bind(step)
+    .bind(now_ms);
+    let platform =
+        testkit::RacedSql::platform(testkit::RacedSql::platform(h.platform.platform(), winners_code), winners_update);
+    let body = json!({"code": code_for_step(&secret, step), "password": PASSWORD});
+    let request = web::http::Request::post("/v1/auth/mfa/totp/confirm")
+        .header("authorization", format!("Bearer {access}"))
+        .header("content-type", "application/json")
+        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
+        .body(bytes::Bytes::from(body.to_string()))
+        .unwrap();
+    let response = h.app.handle(request, platform).await;
+    let problem: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!((response.status().as_u16(), code(&problem)), (409, "mfa_changed"));
+    let codes = h
+        .platform
+        .sql
+        .query(&Statement::new("SELECT code_hash FROM mfa_backup_codes WHERE user_id = ?1").bind(user_id.as_str()))
+        .await
+        .unwrap();
+    let codes: Vec<String> = codes.iter().map(|row| row.get("code_hash").unwrap()).collect();
+    assert_eq!(codes, ["winners-code"], "the loser neither deletes the winner's codes nor adds its own");
+    assert_eq!(h.get("/v1/users/me", &other_session).await.0, 200, "the loser revokes no session");
+}
