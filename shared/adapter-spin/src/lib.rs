@@ -13,6 +13,7 @@
 mod assets;
 mod background;
 mod body;
+mod client_addr;
 mod config;
 mod http_client;
 mod kv;
@@ -123,13 +124,6 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
     }
 }
 
-/// The peer address Spin's HTTP trigger reports in `spin-client-addr` (`ip:port`), without the port.
-fn client_ip(headers: &http::HeaderMap) -> Option<web::ClientIp> {
-    let address = headers.get("spin-client-addr")?.to_str().ok()?;
-    let ip = address.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).unwrap_or_else(|_| address.to_owned());
-    Some(web::ClientIp(ip))
-}
-
 /// Serves one request with the router `router` builds. Called by [`export_component!`].
 #[doc(hidden)]
 pub async fn serve(
@@ -140,7 +134,7 @@ pub async fn serve(
 ) -> Result<WasiResponse, ErrorCode> {
     let request = spin_sdk::http::Request::from_request(request)?;
     let (mut head, body) = request.into_parts();
-    if let Some(ip) = client_ip(&head.headers) {
+    if let Some(ip) = client_addr::client_ip(&head.headers) {
         head.extensions.insert(ip);
     }
     let app = App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials));
