@@ -88,10 +88,15 @@ pub async fn read_through(
     if let Some(answer) = from_memory(platform, key, policy, &load, now) {
         return Ok(answer);
     }
+    // A write that invalidates the key while KV answers makes that answer older than the
+    // write: serve it (the read began first) but keep it out of memory.
+    let epoch = epoch::current(key);
     if let Some(entry) = kv_get(platform, key).await
         && let Some(answer) = serve(platform, key, policy, &load, &entry, now, Source::Kv)
     {
-        local::put(key, entry);
+        if epoch::current(key) == epoch {
+            local::put(key, entry);
+        }
         return Ok(answer);
     }
     // The KV read above may have spanned another request's whole load of this key: look in

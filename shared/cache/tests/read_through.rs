@@ -140,6 +140,34 @@ async fn a_load_that_read_before_a_write_does_not_put_the_old_value_back() {
 }
 
 #[tokio::test]
+async fn a_kv_read_that_began_before_a_write_does_not_put_the_old_value_in_memory() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let mut ports = platform.platform();
+    ports.kv = Rc::new(SnapshotKv { inner: ports.kv.clone(), reads: Cell::new(0) });
+    let row = Rc::new(RefCell::new("old".to_owned()));
+    let load: Loader = {
+        let row = Rc::clone(&row);
+        Rc::new(move || {
+            let read = row.borrow().clone();
+            Box::pin(async move { Ok(Some(read.into_bytes())) })
+        })
+    };
+    read_through(&ports, "kv-raced", POLICY, Rc::clone(&load)).await.unwrap();
+    cache::clear_memory();
+    // The reader's KV answer (the old entry) arrives after the write has invalidated the key.
+    let reader = read_through(&ports, "kv-raced", POLICY, Rc::clone(&load));
+    let writer = async {
+        *row.borrow_mut() = "new".to_owned();
+        cache::invalidate(&ports, &["kv-raced".to_owned()]).await;
+    };
+    let (read, ()) = futures_util::join!(reader, writer);
+    assert_eq!(read.unwrap(), (Some(b"old".to_vec()), Source::Kv), "it began before the write");
+    let (value, source) = read_through(&ports, "kv-raced", POLICY, load).await.unwrap();
+    assert_eq!((value, source), (Some(b"new".to_vec()), Source::Miss), "the old value stayed out of memory");
+}
+
+#[tokio::test]
 async fn stale_entries_are_served_while_a_background_refresh_runs() {
     cache::clear_memory();
     let platform = TestPlatform::new().await;
