@@ -192,6 +192,30 @@ async fn invalid_settings_fail_closed_and_heal_when_fixed() {
     assert_eq!(platform.send(&app, "GET", "/items/1").await.status(), 200);
 }
 
+/// Configuration whose provider is down (say, a secrets vault that does not answer).
+struct ConfigDown;
+
+#[async_trait::async_trait(?Send)]
+impl web::ports::Config for ConfigDown {
+    async fn var(&self, _: &str) -> Result<Option<String>, PortError> {
+        Err(PortError::unavailable("variables provider unreachable"))
+    }
+
+    async fn secret(&self, _: &str) -> Result<Option<web::ports::Secret>, PortError> {
+        Err(PortError::unavailable("variables provider unreachable"))
+    }
+}
+
+#[tokio::test]
+async fn settings_that_cannot_be_read_are_a_503_with_retry_after_not_a_500() {
+    let platform = TestPlatform::new().await;
+    let mut ports = platform.platform();
+    ports.config = std::rc::Rc::new(ConfigDown);
+    let response = app().handle(request("GET", "/items/1", &[], b""), ports).await;
+    problem(&response, 503, "service_unavailable");
+    assert_eq!(response.headers()["retry-after"], "5");
+}
+
 #[tokio::test]
 async fn cors_grants_follow_the_allow_list() {
     let platform = TestPlatform::new().await;

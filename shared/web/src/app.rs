@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header, request::Parts};
-use ports::Platform;
+use ports::{Platform, PortErrorKind};
 
 use crate::middleware::{access_log, cors, request_id, security_headers};
 use crate::panic::CatchUnwind;
@@ -99,10 +99,11 @@ impl App {
         if let Some(settings) = self.settings.borrow().as_ref() {
             return Ok(Rc::clone(settings));
         }
-        let loaded = HttpSettings::load(&*platform.config)
-            .await
-            .map(Rc::new)
-            .map_err(|e| Problem::internal(format!("invalid HTTP settings: {e}")))?;
+        let loaded = HttpSettings::load(&*platform.config).await.map(Rc::new).map_err(|e| match e.kind {
+            // The configuration provider is down: the client may retry (503).
+            PortErrorKind::Unavailable => Problem::from(e),
+            _ => Problem::internal(format!("invalid HTTP settings: {e}")),
+        })?;
         *self.settings.borrow_mut() = Some(Rc::clone(&loaded));
         Ok(loaded)
     }
