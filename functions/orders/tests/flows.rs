@@ -301,3 +301,24 @@ async fn out_of_range_numbers_in_queries_are_400_not_500() {
     let (status, _, _) = s.h.send("GET", &format!("/v2/orders?cursor={cursor}"), Some(&s.staff), &[], None).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn orders_cancel_cancels_ones_own_orders_only_whatever_else_a_key_may_read() {
+    let s = shop().await;
+    let (status, order, _) =
+        s.h.send("POST", "/v1/orders", Some(&s.alice), &[], Some(&order_body(&[(&s.widget, 2)]))).await;
+    assert_eq!(status, 201);
+    // An admin's key that may read every order and cancel, but not move statuses.
+    let scopes = json!({"name": "support", "scopes": ["orders:read", "orders:read_all", "orders:cancel"]});
+    let (status, key) = s.h.json("POST", "/v1/api-keys", Some(&s.admin), scopes).await;
+    assert_eq!(status, 201, "{key}");
+    let key = key["api_key"].as_str().unwrap();
+    let uri = format!("/v1/orders/{}", order["id"].as_str().unwrap());
+    let cancel = json!({"status": "cancelled"});
+    let (status, problem, _) = s.h.send("PATCH", &uri, Some(key), &[], Some(&cancel)).await;
+    assert_eq!((status, code(&problem)), (403, "forbidden"), "Alice's order is not the key owner's to cancel");
+    assert_eq!(stock(&s.h, &s.widget).await, 8, "nothing was restocked");
+    let (status, _, _) = s.h.send("PATCH", &uri, Some(&s.alice), &[], Some(&cancel)).await;
+    assert_eq!(status, 200, "its owner cancels it");
+    assert_eq!(stock(&s.h, &s.widget).await, 10);
+}
