@@ -167,9 +167,8 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
     let staff = principal.has(Permission::OrdersUpdateStatus);
     if !staff {
         // `orders:cancel` is for one's own orders, even for a credential that may read others'.
-        let may_cancel = to == Status::Cancelled
-            && principal.has(Permission::OrdersCancel)
-            && order.user_id == principal.user_id;
+        let may_cancel =
+            to == Status::Cancelled && principal.has(Permission::OrdersCancel) && order.user_id == principal.user_id;
         if !may_cancel {
             return Err(identity::forbidden(Permission::OrdersUpdateStatus));
         }

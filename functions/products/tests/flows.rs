@@ -99,6 +99,8 @@ async fn etags_if_match_and_soft_delete() {
     let (status, _, response) = h.send("GET", &uri, None, &[("if-none-match", "\"v1\"")], None).await;
     assert_eq!(status, 304);
     assert_eq!(response.headers()["etag"], "\"v1\"");
+    let (status, _, _) = h.send("GET", &uri, None, &[("if-none-match", "\"v0\", W/\"v1\"")], None).await;
+    assert_eq!(status, 304, "If-None-Match compares weakly (what an edge that compresses sends back)");
 
     let change = json!({"price_minor": 2499});
     let (status, problem, _) = h.send("PATCH", &uri, Some(&staff), &[("if-match", "\"v9\"")], Some(&change)).await;
@@ -115,6 +117,15 @@ async fn etags_if_match_and_soft_delete() {
     let (status, _, _) = h.send("PATCH", &uri, Some(&customer), &[], Some(&change)).await;
     assert_eq!(status, 403);
 
+    // An If-Match that cannot be read as text is not a missing one: the write is refused.
+    let unreadable = web::http::Request::patch(&uri)
+        .header("authorization", format!("Bearer {staff}"))
+        .header("content-type", "application/json")
+        .header("if-match", web::http::HeaderValue::from_bytes(b"\"v1\", \"\xc3\xa9\"").unwrap())
+        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
+        .body(bytes::Bytes::from(json!({"price_minor": 1}).to_string()))
+        .unwrap();
+    assert_eq!(h.platform.call(&h.app, unreadable).await.status(), 412);
     let (status, _, _) = h.send("DELETE", &uri, Some(&staff), &[("if-match", "W/\"v2\"")], None).await;
     assert_eq!(status, 412, "If-Match compares strongly");
     let (status, _, _) = h.send("DELETE", &uri, Some(&staff), &[("if-match", "\"v7\", \"v2\"")], None).await;

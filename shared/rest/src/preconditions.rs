@@ -20,21 +20,25 @@ pub fn with_etag(mut response: Response, version: i64) -> Response {
 }
 
 /// Checks `If-Match` against the current version: absent or `*` passes, as does a list that
-/// names `"v<current>"` (strong comparison); anything else is 412. Writes still carry
+/// names `"v<current>"` (strong comparison); anything else is 412, including a value that is
+/// not text (it is a condition the client set, not a missing one). Writes still carry
 /// `WHERE version = <current>`, so a change landing after this check is caught there.
 pub fn check_if_match(request: &Request, current: i64) -> Result<(), Problem> {
-    let Some(value) = request.header(header::IF_MATCH) else { return Ok(()) };
+    let Some(value) = request.headers().get(header::IF_MATCH) else { return Ok(()) };
     let current = format!("\"v{current}\"");
-    let matches = value.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
+    let matches =
+        value.to_str().is_ok_and(|tags| tags.split(',').map(str::trim).any(|tag| tag == "*" || tag == current));
     if matches { Ok(()) } else { Err(precondition_failed()) }
 }
 
-/// Whether `If-None-Match` names the current version (a GET can answer 304).
+/// Whether `If-None-Match` names the current version (a GET can answer 304). The comparison is
+/// weak (RFC 9110 §13.1.2): `W/"v3"` matches version 3, as an edge that compresses the response
+/// may have weakened the ETag the client saw.
 pub fn if_none_match(request: &Request, version: i64) -> bool {
     let current = format!("\"v{version}\"");
-    request
-        .header(header::IF_NONE_MATCH)
-        .is_some_and(|value| value.split(',').any(|tag| tag.trim() == current || tag.trim() == "*"))
+    request.header(header::IF_NONE_MATCH).is_some_and(|value| {
+        value.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == current)
+    })
 }
 
 /// 412: the resource changed since the client read it.
