@@ -126,27 +126,32 @@ fn require_any(principal: &Principal) -> Result<(), Problem> {
     }
 }
 
-/// `POST /vN/customers` (honours `Idempotency-Key`).
+/// `POST /vN/customers` (honours `Idempotency-Key`). Whom the profile is for decides the
+/// permission, so it is checked before a stored answer can be replayed.
 pub async fn create(request: Request) -> Result<Response, Problem> {
     let principal = authenticate(&request).await?;
     require_any(&principal)?;
-    idempotency::run(&request, &principal, async |reservation| create_customer(&request, &principal, reservation).await)
-        .await
+    let body: NewCustomer = request.json()?;
+    let user_id = match &body.user_id {
+        Some(user_id) if *user_id != principal.user_id => {
+            principal.require(Permission::CustomersAll)?;
+            user_id.clone()
+        }
+        _ => principal.user_id.clone(),
+    };
+    idempotency::run(&request, &principal, async |reservation| {
+        create_customer(&request, &principal, body, user_id, reservation).await
+    })
+    .await
 }
 
 async fn create_customer(
     request: &Request,
     principal: &Principal,
+    body: NewCustomer,
+    user_id: String,
     reservation: Option<&idempotency::Reservation>,
 ) -> Result<Response, Problem> {
-    let body: NewCustomer = request.json()?;
-    let user_id = match body.user_id {
-        Some(user_id) if user_id != principal.user_id => {
-            principal.require(Permission::CustomersAll)?;
-            user_id
-        }
-        _ => principal.user_id.clone(),
-    };
     let platform = request.platform();
     let now = platform.clock.now_millis();
     let customer = Customer {

@@ -191,3 +191,24 @@ async fn a_reservation_whose_request_died_frees_its_key_after_two_minutes() {
     assert_eq!(status, 201);
     assert_eq!(response.headers()["idempotent-replayed"], "true");
 }
+
+#[tokio::test]
+async fn a_replay_is_authorized_like_the_request_it_replays() {
+    let h = Harness::with_router(customers::router()).await;
+    let (cal_id, _) = h.user_with_roles("cal@example.com", "customer").await;
+    let (_, staff) = h.user_with_roles("sam@example.com", "customer staff").await;
+    let body = json!({"name": "Cal", "email": "cal@example.com", "user_id": cal_id});
+    let key = [("idempotency-key", "profile-for-cal")];
+    let (status, created, _) = h.send("POST", "/v1/customers", Some(&staff), &key, Some(&body)).await;
+    assert_eq!(status, 201, "{created}");
+    // The same person's key for their own profile only may not replay a profile made for Cal.
+    let scopes = json!({"name": "self", "scopes": ["customers:self"]});
+    let (status, own_key) = h.json("POST", "/v1/api-keys", Some(&staff), scopes).await;
+    assert_eq!(status, 201, "{own_key}");
+    let own_key = own_key["api_key"].as_str().unwrap();
+    let (status, problem, response) = h.send("POST", "/v1/customers", Some(own_key), &key, Some(&body)).await;
+    assert_eq!((status, code(&problem)), (403, "forbidden"), "no replay: {problem}");
+    assert!(!response.headers().contains_key("idempotent-replayed"));
+    let (status, replayed, _) = h.send("POST", "/v1/customers", Some(&staff), &key, Some(&body)).await;
+    assert_eq!((status, &replayed["id"]), (201, &created["id"]), "the staff session still replays");
+}
