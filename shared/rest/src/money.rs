@@ -182,14 +182,22 @@ pub fn check_price(minor: i64) -> Result<i64, MoneyError> {
     if (0..=MAX_PRICE_MINOR).contains(&minor) { Ok(minor) } else { Err(MoneyError::OutOfRange) }
 }
 
-/// `unit × quantity`, or `None` on overflow.
+/// `unit × quantity`, or `None` beyond what SQL stores exactly (2^53; D1's limit).
 pub fn line_total(unit_minor: i64, quantity: i64) -> Option<i64> {
-    unit_minor.checked_mul(quantity)
+    unit_minor.checked_mul(quantity).filter(|total| storable(*total))
 }
 
-/// The sum of line totals, or `None` on overflow.
+/// The sum of line totals, or `None` beyond what SQL stores exactly (2^53; D1's limit).
 pub fn order_total(lines: impl IntoIterator<Item = (i64, i64)>) -> Option<i64> {
-    lines.into_iter().try_fold(0i64, |sum, (unit, quantity)| sum.checked_add(line_total(unit, quantity)?))
+    lines
+        .into_iter()
+        .try_fold(0i64, |sum, (unit, quantity)| sum.checked_add(line_total(unit, quantity)?))
+        .filter(|total| storable(*total))
+}
+
+/// Whether `minor` survives a round trip through D1 (which reads integers as doubles).
+fn storable(minor: i64) -> bool {
+    minor.unsigned_abs() <= web::ports::sql::MAX_SAFE_INTEGER as u64
 }
 
 #[cfg(test)]
@@ -248,5 +256,8 @@ mod tests {
         // The documented bound: 50 lines of 100 units at the maximum price stay exact in D1.
         let worst = order_total((0..50).map(|_| (MAX_PRICE_MINOR, 100))).unwrap();
         assert!(worst < web::ports::sql::MAX_SAFE_INTEGER);
+        // Larger configured limits meet the bound as a refusal (422), not a failed write.
+        assert_eq!(line_total(MAX_PRICE_MINOR, 10_000), None);
+        assert_eq!(order_total((0..100).map(|_| (MAX_PRICE_MINOR, 100))), None);
     }
 }
