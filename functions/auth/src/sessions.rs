@@ -42,27 +42,47 @@ pub struct TokenResponse {
     pub refresh_token: String,
 }
 
-/// Starts a session for `user_id` and returns its first tokens.
+/// What the sign-in behind a new session proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The password alone: enough only while the account has MFA off.
+    Password,
+    /// The password and then a second factor.
+    SecondFactor,
+}
+
+/// Starts a session for `user_id` and returns its first tokens; `None` when `proof` is the
+/// password alone and MFA was turned on after the password was checked (ask for the code).
+/// The check happens in the same batch as the inserts, so a concurrent MFA confirmation
+/// either ends this session with the others or stops it from starting.
 pub async fn start(
     platform: &Platform,
     config: &AuthConfig,
     user_id: &str,
     roles: &[Role],
-) -> Result<TokenResponse, Problem> {
+    proof: Proof,
+) -> Result<Option<TokenResponse>, Problem> {
     let now = platform.clock.now_millis();
     let session_id = new_id(&*platform.random)?;
     let refresh_token = new_token::<32>(&*platform.random)?;
-    platform
+    let results = platform
         .sql
         .batch(&[
-            Statement::new("INSERT INTO sessions (id, user_id, created_at) VALUES (?1, ?2, ?3)")
-                .bind(session_id.as_str())
-                .bind(user_id)
-                .bind(now),
+            Statement::new(
+                "INSERT INTO sessions (id, user_id, created_at) SELECT ?1, ?2, ?3 \
+                 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND (mfa_enabled = 0 OR ?4))",
+            )
+            .bind(session_id.as_str())
+            .bind(user_id)
+            .bind(now)
+            .bind(proof == Proof::SecondFactor),
             insert_refresh_token(&refresh_token, &session_id, now, config),
         ])
         .await?;
-    tokens(platform, config, user_id, &session_id, roles, refresh_token)
+    if results[0].rows_affected == 0 {
+        return Ok(None);
+    }
+    tokens(platform, config, user_id, &session_id, roles, refresh_token).map(Some)
 }
 
 /// Rotates `presented`, applying the reuse rules above.
@@ -144,7 +164,8 @@ pub async fn revoke_all(sql: &dyn Sql, user_id: &str, reason: &str, now: i64) ->
 
 fn insert_refresh_token(token: &str, session_id: &str, now: i64, config: &AuthConfig) -> Statement {
     Statement::new(
-        "INSERT OR IGNORE INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO refresh_tokens (token_hash, session_id, created_at, expires_at) \
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?2)",
     )
     .bind(sha256_hex(token.as_bytes()))
     .bind(session_id)

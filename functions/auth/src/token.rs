@@ -106,7 +106,11 @@ async fn password_grant(
         return Err(mfa::challenge(platform, config, &user_id)?);
     }
     let roles = stored_roles(&user.get::<String>("roles")?)?;
-    sessions::start(platform, config, &user_id, &roles).await
+    match sessions::start(platform, config, &user_id, &roles, sessions::Proof::Password).await? {
+        Some(tokens) => Ok(tokens),
+        // MFA was turned on while the password was being checked.
+        None => Err(mfa::challenge(platform, config, &user_id)?),
+    }
 }
 
 /// A token response with the headers RFC 6749 §5.1 requires.

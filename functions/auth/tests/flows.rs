@@ -453,3 +453,30 @@ async fn a_confirm_that_loses_a_same_millisecond_race_leaves_the_winners_codes_a
     assert_eq!(codes, ["winners-code"], "the loser neither deletes the winner's codes nor adds its own");
     assert_eq!(h.get("/v1/users/me", &other_session).await.0, 200, "the loser revokes no session");
 }
+
+#[tokio::test]
+async fn a_password_sign_in_that_mfa_overtakes_gets_a_challenge_not_a_session() {
+    use web::ports::Sql;
+    use web::ports::sql::Statement;
+    let h = Harness::auth_only().await;
+    let (user_id, _) = h.user_with_roles("jo@example.com", "customer").await;
+    // MFA is confirmed while this sign-in is between its password check and its session.
+    let platform = testkit::RacedSql::before_batch(
+        h.platform.platform(),
+        "INSERT INTO sessions",
+        Statement::new("UPDATE users SET mfa_enabled = 1 WHERE id = ?1").bind(user_id.as_str()),
+    );
+    let form = format!("grant_type=password&username=jo@example.com&password={PASSWORD}");
+    let request = web::http::Request::post("/v1/auth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
+        .body(bytes::Bytes::from(form))
+        .unwrap();
+    let response = h.app.handle(request, platform).await;
+    let answer: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!((response.status().as_u16(), code(&answer)), (403, "mfa_required"), "{answer}");
+    assert!(answer.get("access_token").is_none() && answer["mfa_token"].is_string());
+    let live =
+        Statement::new("SELECT id FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL").bind(user_id.as_str());
+    assert_eq!(h.platform.sql.query(&live).await.unwrap().len(), 1, "only the session user_with_roles signed in with");
+}

@@ -8,16 +8,28 @@ use async_trait::async_trait;
 use web::ports::sql::{Statement, StatementResult};
 use web::ports::{Platform, PortError, Sql};
 
-/// SQL where `other_request` commits just before this request's first batch.
+/// SQL where `other_request` commits just before one of this request's batches.
 pub struct RacedSql {
     inner: Rc<dyn Sql>,
     other_request: RefCell<Option<Statement>>,
+    /// Text the batch's first statement starts with; empty: the first batch.
+    batch_prefix: &'static str,
 }
 
 impl RacedSql {
     /// `platform` with its SQL wrapped so that `other_request` runs right before the first batch.
-    pub fn platform(mut platform: Platform, other_request: Statement) -> Platform {
-        platform.sql = Rc::new(Self { inner: platform.sql.clone(), other_request: RefCell::new(Some(other_request)) });
+    pub fn platform(platform: Platform, other_request: Statement) -> Platform {
+        Self::before_batch(platform, "", other_request)
+    }
+
+    /// `platform` with its SQL wrapped so that `other_request` runs right before the first
+    /// batch whose first statement starts with `batch_prefix` (say, `"INSERT INTO sessions"`).
+    pub fn before_batch(mut platform: Platform, batch_prefix: &'static str, other_request: Statement) -> Platform {
+        platform.sql = Rc::new(Self {
+            inner: platform.sql.clone(),
+            other_request: RefCell::new(Some(other_request)),
+            batch_prefix,
+        });
         platform
     }
 }
@@ -29,7 +41,8 @@ impl Sql for RacedSql {
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
-        if let Some(other) = self.other_request.take() {
+        let targeted = statements.first().is_some_and(|first| first.sql.starts_with(self.batch_prefix));
+        if targeted && let Some(other) = self.other_request.take() {
             self.inner.run(&other).await?;
         }
         self.inner.batch(statements).await
