@@ -28,6 +28,10 @@ const SECRET_BYTES: usize = 20;
 const BACKUP_CODES: usize = 10;
 /// Issuer shown in authenticator apps.
 const ISSUER: &str = "OrderFlow";
+/// Wrong authenticator codes in a row at sign-in after which codes are refused until a backup
+/// code signs in. The sign-in throttles only slow guessing down (an attacker with the password
+/// and many addresses keeps guessing); this caps it, as NIST SP 800-63B §5.2.2 asks (≤ 100).
+const MAX_CODE_FAILURES: i64 = 20;
 
 /// `POST /v1/auth/mfa/totp/enroll` response.
 #[derive(Debug, Serialize)]
@@ -149,7 +153,8 @@ pub async fn confirm(request: Request) -> Result<Json<Confirmation>, Problem> {
     batch.push(
         guarded(
             "UPDATE users SET mfa_enabled = 1, mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, \
-             mfa_last_step = ?3, updated_at = ?4 WHERE id = ?1 AND mfa_enabled = 0 AND mfa_pending_secret = ?2"
+             mfa_last_step = ?3, mfa_code_failures = 0, updated_at = ?4 \
+             WHERE id = ?1 AND mfa_enabled = 0 AND mfa_pending_secret = ?2"
                 .to_owned(),
         )
         .bind(step)
@@ -221,8 +226,8 @@ pub async fn disable(request: Request) -> Result<Response, Problem> {
         .sql
         .batch(&[
             Statement::new(
-                "UPDATE users SET mfa_enabled = 0, mfa_secret = NULL, mfa_pending_secret = NULL, updated_at = ?2 \
-                 WHERE id = ?1",
+                "UPDATE users SET mfa_enabled = 0, mfa_secret = NULL, mfa_pending_secret = NULL, mfa_code_failures = 0, \
+                 updated_at = ?2 WHERE id = ?1",
             )
             .bind(principal.user_id.as_str())
             .bind(platform.clock.now_millis()),
@@ -290,6 +295,7 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
     }
     let passed = match (&body.code, &body.backup_code) {
         (Some(code), None) => {
+            count_code_try(&request, &user_id).await?;
             let secret = open(&config, &user_id, &row.get::<String>("mfa_secret")?)?;
             match matching_step(&secret, code, platform.clock.now_seconds(), row.get("mfa_last_step")?) {
                 Some(step) => claim_step(platform, &user_id, step).await?,
@@ -304,12 +310,40 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
         return Err(invalid_code());
     }
     attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
+    platform
+        .sql
+        .run(&Statement::new("UPDATE users SET mfa_code_failures = 0 WHERE id = ?1").bind(user_id.as_str()))
+        .await?;
     let roles = stored_roles(&row.get::<String>("roles")?)?;
     let tokens = sessions::start(platform, &config, &user_id, &roles, sessions::Proof::SecondFactor)
         .await?
         // Only an account deleted since the challenge leaves nothing to start a session for.
         .ok_or_else(|| crate::grant_error("invalid_grant", "The account no longer exists."))?;
     crate::token::token_response(&tokens)
+}
+
+/// Counts a code try against the account before the code is checked (a success resets the
+/// count), so however many tries arrive at once, no more than [`MAX_CODE_FAILURES`] in a row
+/// are ever checked; past that, refuses them until a backup code signs in.
+async fn count_code_try(request: &Request, user_id: &str) -> Result<(), Problem> {
+    let counted = request
+        .platform()
+        .sql
+        .run(
+            &Statement::new(
+                "UPDATE users SET mfa_code_failures = mfa_code_failures + 1 WHERE id = ?1 AND mfa_code_failures < ?2",
+            )
+            .bind(user_id)
+            .bind(MAX_CODE_FAILURES),
+        )
+        .await?;
+    if counted.rows_affected == 1 {
+        return Ok(());
+    }
+    sessions::security_event(request, "mfa_code_locked", user_id, None);
+    Err(Problem::new(StatusCode::FORBIDDEN, "mfa_code_locked", "Authenticator codes locked").with_detail(format!(
+        "{MAX_CODE_FAILURES} wrong codes in a row: sign in with a backup code, which unlocks codes again."
+    )))
 }
 
 /// Records `step` as used, atomically: only one request can use a step.

@@ -126,7 +126,7 @@ pub async fn rotate(request: &Request, config: &AuthConfig, presented: &str) -> 
         Some(used_at) if now - used_at <= config.refresh_grace_ms && is_unused(&*platform.sql, &successor).await? => {}
         Some(_) => {
             revoke(&*platform.sql, &session_id, "refresh_token_reuse", now).await?;
-            security_event(request, "refresh_token_reuse", &user_id, &session_id);
+            security_event(request, "refresh_token_reuse", &user_id, Some(&session_id));
             return Err(grant_error("invalid_grant", "The refresh token is invalid, expired or revoked."));
         }
     }
@@ -205,7 +205,7 @@ fn tokens(
 }
 
 /// Logs a security event (never the token itself).
-pub fn security_event(request: &Request, event: &str, user_id: &str, session_id: &str) {
+pub fn security_event(request: &Request, event: &str, user_id: &str, session_id: Option<&str>) {
     let line = serde_json::json!({
         "level": "warn",
         "ts_ms": request.platform().clock.now_millis(),

@@ -480,3 +480,56 @@ async fn a_password_sign_in_that_mfa_overtakes_gets_a_challenge_not_a_session() 
         Statement::new("SELECT id FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL").bind(user_id.as_str());
     assert_eq!(h.platform.sql.query(&live).await.unwrap().len(), 1, "only the session user_with_roles signed in with");
 }
+
+#[tokio::test]
+async fn wrong_totp_codes_in_a_row_are_capped_from_any_network_until_a_backup_code_signs_in() {
+    let h = Harness::auth_only().await;
+    let access = h.user("kai@example.com").await;
+    let (_, enrolment) = h.json("POST", "/v1/auth/mfa/totp/enroll", Some(&access), json!({})).await;
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap()).expect("base32 secret");
+    let now = || h.platform.clock.now_seconds();
+    let code_now = || code_for_step(&secret, step_at(now()));
+    let (status, confirmed) = h
+        .json("POST", "/v1/auth/mfa/totp/confirm", Some(&access), json!({"code": code_now(), "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
+    let backup = confirmed["backup_codes"][0].as_str().unwrap().to_owned();
+
+    // Each try from a new address, a minute apart: no IP, pair or account lock ever engages.
+    let post_from = async |ip: &str, uri: &str, content_type: &str, body: String| -> (u16, Value) {
+        let request = web::http::Request::post(uri)
+            .header("content-type", content_type)
+            .extension(web::ClientIp(ip.to_owned()))
+            .body(bytes::Bytes::from(body))
+            .unwrap();
+        let response = h.app.handle(request, h.platform.platform()).await;
+        (response.status().as_u16(), serde_json::from_slice(response.body()).unwrap_or(Value::Null))
+    };
+    let challenge = async |ip: &str| -> String {
+        let form = format!("grant_type=password&username=kai@example.com&password={PASSWORD}");
+        let (status, answer) = post_from(ip, "/v1/auth/token", "application/x-www-form-urlencoded", form).await;
+        assert_eq!((status, code(&answer)), (403, "mfa_required"));
+        answer["mfa_token"].as_str().unwrap().to_owned()
+    };
+    let verify =
+        async |ip: &str, body: Value| post_from(ip, "/v1/auth/mfa/verify", "application/json", body.to_string()).await;
+    let wrong = |code: String| format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    for n in 0..20 {
+        h.platform.clock.advance(61_000);
+        let ip = format!("203.0.113.{n}");
+        let token = challenge(&ip).await;
+        let (status, answer) = verify(&ip, json!({"mfa_token": token, "code": wrong(code_now())})).await;
+        assert_eq!((status, code(&answer)), (400, "invalid_mfa_code"), "try {n}");
+    }
+    h.platform.clock.advance(61_000);
+    let token = challenge("198.51.100.1").await;
+    let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "code": code_now()})).await;
+    assert_eq!((status, code(&answer)), (403, "mfa_code_locked"), "even the right code, after 20 wrong ones");
+    h.platform.clock.advance(61_000); // the account throttle's own (short) lock
+    let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "backup_code": backup})).await;
+    assert_eq!(status, 200, "a backup code still signs in: {answer}");
+    h.platform.clock.advance(30_000);
+    let token = challenge("198.51.100.1").await;
+    let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "code": code_now()})).await;
+    assert_eq!(status, 200, "and resets the count: {answer}");
+}
