@@ -96,7 +96,8 @@ pub fn confirm() {}
 pub fn disable() {}
 
 /// Second sign-in step: the `mfa_token` from the `403 mfa_required` answer plus a TOTP code
-/// (each accepted once per time step) or a backup code (each accepted once).
+/// (each accepted once per time step) or a backup code (each accepted once). After 20 wrong
+/// codes in a row, codes are refused (`403 mfa_code_locked`) until a backup code signs in.
 #[utoipa::path(post, path = "/v1/auth/mfa/verify", tag = "auth", operation_id = "verifyMfa",
     request_body(content = VerifyBody, content_type = "application/json"),
     responses((status = 200, description = "Tokens.", body = TokenResponse)))]
