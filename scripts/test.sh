@@ -9,9 +9,9 @@ cd "$ROOT"
 step() { printf '\n==> %s\n' "$*"; }
 
 # A cold build of everything below takes about 3 GB under target/; say so before it fails.
-free_mb=$(df -Pm "$ROOT" | awk 'NR == 2 { print $4 }')
-if (( free_mb < 4096 )); then
-  echo "WARNING: only ${free_mb} MB free on $(df -P "$ROOT" | awk 'NR == 2 { print $6 }'); a cold build needs about 3 GB." >&2
+free_mb=$(df -Pm "$ROOT" 2>/dev/null | awk 'NR == 2 { print $4 }') || true
+if [[ "$free_mb" =~ ^[0-9]+$ ]] && ((free_mb < 4096)); then
+  echo "WARNING: only ${free_mb} MB free under $ROOT; a cold build needs about 3 GB." >&2
 fi
 
 bash scripts/setup.sh

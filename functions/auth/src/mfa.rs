@@ -31,6 +31,8 @@ const ISSUER: &str = "OrderFlow";
 /// Wrong authenticator codes in a row at sign-in after which codes are refused until a backup
 /// code signs in. The sign-in throttles only slow guessing down (an attacker with the password
 /// and many addresses keeps guessing); this caps it, as NIST SP 800-63B §5.2.2 asks (≤ 100).
+/// Networks that completed sign-in to the account in the last 30 days are neither counted nor
+/// refused, like the per-account throttle.
 const MAX_CODE_FAILURES: i64 = 20;
 
 /// `POST /v1/auth/mfa/totp/enroll` response.
@@ -293,9 +295,15 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
     if !row.get::<bool>("mfa_enabled")? {
         return Err(grant_error("invalid_grant", "MFA is no longer enabled; sign in again."));
     }
+    // Codes from the owner's usual networks are neither counted against the cap nor refused by
+    // it, so someone who has the password cannot lock the owner out (or make them spend their
+    // backup codes); nor does their success lift a lock others caused.
+    let spared = body.code.is_some() && attempt.is_from_trusted_network(&*platform.sql, now).await?;
     let passed = match (&body.code, &body.backup_code) {
         (Some(code), None) => {
-            count_code_try(&request, &user_id).await?;
+            if !spared {
+                count_code_try(&request, &user_id).await?;
+            }
             let secret = open(&config, &user_id, &row.get::<String>("mfa_secret")?)?;
             match matching_step(&secret, code, platform.clock.now_seconds(), row.get("mfa_last_step")?) {
                 Some(step) => claim_step(platform, &user_id, step).await?,
@@ -310,10 +318,12 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
         return Err(invalid_code());
     }
     attempt.succeeded(&*platform.sql, platform.clock.now_millis()).await?;
-    platform
-        .sql
-        .run(&Statement::new("UPDATE users SET mfa_code_failures = 0 WHERE id = ?1").bind(user_id.as_str()))
-        .await?;
+    if !spared {
+        platform
+            .sql
+            .run(&Statement::new("UPDATE users SET mfa_code_failures = 0 WHERE id = ?1").bind(user_id.as_str()))
+            .await?;
+    }
     let roles = stored_roles(&row.get::<String>("roles")?)?;
     let tokens = sessions::start(platform, &config, &user_id, &roles, sessions::Proof::SecondFactor)
         .await?

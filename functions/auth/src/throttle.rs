@@ -93,6 +93,14 @@ impl Attempt {
         }
     }
 
+    /// Whether this client network signed in to the account within the last 30 days.
+    pub async fn is_from_trusted_network(&self, sql: &dyn Sql, now: i64) -> Result<bool, Problem> {
+        let trusted = Statement::new("SELECT 1 AS trusted FROM login_trust WHERE key = ?1 AND until > ?2")
+            .bind(self.trust.as_str())
+            .bind(now);
+        Ok(sql.query_optional(&trusted).await?.is_some())
+    }
+
     /// Counts a failed attempt on the IP key (the pair and account keys counted it already).
     pub async fn failed(&self, sql: &dyn Sql, now: i64) -> Result<(), Problem> {
         let (key, policy) = &self.keys[1];

@@ -431,8 +431,12 @@ async fn a_confirm_that_loses_a_same_millisecond_race_leaves_the_winners_codes_a
     .bind(user_id.as_str())
     .bind(step)
     .bind(now_ms);
-    let platform =
-        testkit::RacedSql::platform(testkit::RacedSql::platform(h.platform.platform(), winners_code), winners_update);
+    let confirm_batch = "DELETE FROM mfa_backup_codes";
+    let platform = testkit::RacedSql::before_batch(
+        testkit::RacedSql::before_batch(h.platform.platform(), confirm_batch, winners_code),
+        confirm_batch,
+        winners_update,
+    );
     let body = json!({"code": code_for_step(&secret, step), "password": PASSWORD});
     let request = web::http::Request::post("/v1/auth/mfa/totp/confirm")
         .header("authorization", format!("Bearer {access}"))
@@ -514,6 +518,11 @@ async fn wrong_totp_codes_in_a_row_are_capped_from_any_network_until_a_backup_co
     let verify =
         async |ip: &str, body: Value| post_from(ip, "/v1/auth/mfa/verify", "application/json", body.to_string()).await;
     let wrong = |code: String| format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    // The owner signs in once from home: that network is trusted from now on.
+    h.platform.clock.advance(30_000);
+    let token = challenge("192.0.2.7").await;
+    let (status, answer) = verify("192.0.2.7", json!({"mfa_token": token, "code": code_now()})).await;
+    assert_eq!(status, 200, "{answer}");
     for n in 0..20 {
         h.platform.clock.advance(61_000);
         let ip = format!("203.0.113.{n}");
@@ -525,6 +534,12 @@ async fn wrong_totp_codes_in_a_row_are_capped_from_any_network_until_a_backup_co
     let token = challenge("198.51.100.1").await;
     let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "code": code_now()})).await;
     assert_eq!((status, code(&answer)), (403, "mfa_code_locked"), "even the right code, after 20 wrong ones");
+    let home = challenge("192.0.2.7").await;
+    let (status, answer) = verify("192.0.2.7", json!({"mfa_token": home, "code": code_now()})).await;
+    assert_eq!(status, 200, "but not from the owner's network: {answer}");
+    h.platform.clock.advance(30_000);
+    let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "code": code_now()})).await;
+    assert_eq!((status, code(&answer)), (403, "mfa_code_locked"), "which does not unlock others");
     h.platform.clock.advance(61_000); // the account throttle's own (short) lock
     let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "backup_code": backup})).await;
     assert_eq!(status, 200, "a backup code still signs in: {answer}");
