@@ -97,7 +97,8 @@ pub fn disable() {}
 
 /// Second sign-in step: the `mfa_token` from the `403 mfa_required` answer plus a TOTP code
 /// (each accepted once per time step) or a backup code (each accepted once). After 20 wrong
-/// codes in a row, codes are refused (`403 mfa_code_locked`) until a backup code signs in.
+/// codes in a row, codes are refused (`403 mfa_code_locked`) until a backup code signs in,
+/// except from networks that signed in to the account within the last 30 days.
 #[utoipa::path(post, path = "/v1/auth/mfa/verify", tag = "auth", operation_id = "verifyMfa",
     request_body(content = VerifyBody, content_type = "application/json"),
     responses((status = 200, description = "Tokens.", body = TokenResponse)))]
