@@ -121,7 +121,17 @@ pub fn decide(spec: &LimitSpec, state: CounterState, allowed: bool, now: i64) ->
         }
         Algorithm::SlidingWindow => {
             let elapsed = (now - state.t).clamp(0, w);
-            let used = div_ceil(state.b * (w - elapsed) + state.a * w, w);
+            // k more are admitted while b·(w−e) + (a+k)·w < l·w, i.e. k < l − a − b·(w−e)/w.
+            let remaining = l - state.a - (state.b * (w - elapsed)).div_euclid(w);
+            // The quota is whole again once this window's count has decayed out of the next
+            // window (or, with none, once the previous window's has).
+            let reset_ms = if state.a > 0 {
+                2 * w - elapsed
+            } else if state.b > 0 {
+                w - elapsed
+            } else {
+                0
+            };
             let retry_after_ms = if allowed {
                 0
             } else if state.a < l {
@@ -133,7 +143,7 @@ pub fn decide(spec: &LimitSpec, state: CounterState, allowed: bool, now: i64) ->
                 let next_elapsed = if state.a * w < l * w { 0 } else { w - (l * w) / state.a.max(1) + 1 };
                 (w - elapsed) + next_elapsed.max(0)
             };
-            Decision { allowed, remaining: (l - used).max(0), reset_ms: w - elapsed, retry_after_ms }
+            Decision { allowed, remaining: remaining.max(0), reset_ms, retry_after_ms }
         }
     }
 }
@@ -277,6 +287,28 @@ mod tests {
         assert_eq!(d2.remaining, 0);
         // Two windows later everything is forgotten.
         assert!(apply(&window, Some(s2), 3100).1.allowed);
+    }
+
+    #[test]
+    fn sliding_window_remaining_and_reset_say_what_the_counter_will_do() {
+        let window = spec(Algorithm::SlidingWindow, 4, 1000);
+        let arrivals = [100, 200, 300, 400, 1600, 1600, 1700, 2300, 2999, 3000, 3500, 5200];
+        let mut state = None;
+        for now in arrivals {
+            let (next, decision) = apply(&window, state, now);
+            // `remaining`: exactly how many more would be admitted at this instant.
+            let mut probe = next;
+            let mut admitted = 0;
+            while let (after, Decision { allowed: true, .. }) = apply(&window, Some(probe), now) {
+                probe = after;
+                admitted += 1;
+            }
+            assert_eq!(decision.remaining, admitted, "remaining at {now}");
+            // `reset_ms`: by then the whole quota is back.
+            let restored = apply(&window, Some(next), now + decision.reset_ms).1;
+            assert_eq!(restored.remaining, 3, "full quota {} ms after {now}", decision.reset_ms);
+            state = Some(next);
+        }
     }
 
     #[test]
