@@ -169,7 +169,6 @@ mod tests {
         assert_eq!(caller.key(&rule(r#"["ip", "route"]"#, "[]")).as_deref(), Some("rl:r|203.0.113.9|/v1/orders"));
         assert_eq!(caller.key(&rule(r#"["user", "api_key"]"#, "[]")).as_deref(), Some("rl:r|u1|-"));
         assert_eq!(caller.key(&rule(r#"["api_key"]"#, "[]")), None, "no API key: the rule does not apply");
-        assert_eq!(caller.key(&rule(r#"["route"]"#, "[]")), None, "route alone identifies no caller");
         assert_eq!(caller.key(&rule(r#"["ip"]"#, r#"["ip:203.0.113.9"]"#)), None, "allow-listed");
         let v6 = Caller {
             ip: Some("2001:db8::/64".into()),

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use http::{HeaderValue, StatusCode, header};
 use ports::counters::Decision;
 use ports::log::Level;
+use ports::timer::within;
 use web::{Layer, Next, Problem, Request, Response};
 
 use crate::approximate;
@@ -58,10 +59,13 @@ impl Layer for RateLimitLayer {
         let mut applied: Vec<(&Rule, Decision)> = Vec::new();
         for rule in covering {
             let Some(key) = caller.key(rule) else { continue };
-            let decision = match rule.store {
-                Store::Exact => platform.counters.acquire(&key, &rule.spec, now).await,
-                Store::Approximate => approximate::acquire(&*platform.kv, &key, &rule.spec, now).await,
+            let acquire = async {
+                match rule.store {
+                    Store::Exact => platform.counters.acquire(&key, &rule.spec, now).await,
+                    Store::Approximate => approximate::acquire(&*platform.kv, &key, &rule.spec, now).await,
+                }
             };
+            let decision = within(&*platform.timer, rule.store_timeout, "rate limit store", acquire).await;
             match decision {
                 Ok(decision) => applied.push((rule, decision)),
                 Err(error) => {

@@ -15,8 +15,11 @@
 //! - `algorithm`: `token_bucket` (burst up to `limit`, refilling `limit` per window) or
 //!   `sliding_window` (at most `limit` per rolling window).
 //! - `store`: `exact` (Durable Object / SQL) or `approximate` (KV, see [`crate::approximate`]).
-//! - `on_store_failure`: `closed` (refuse with 503) or `open` (admit and log).
+//! - `on_store_failure`: `closed` (refuse with 503) or `open` (admit and log), when the store
+//!   fails or does not answer within `store_timeout_ms` (default 1000, at most 30000).
 //! - `allow`: key components (`ip:…`, `user:…`, `api_key:…`) exempt from the rule.
+
+use std::time::Duration;
 
 use http::Method;
 use ports::counters::{Algorithm, LimitSpec};
@@ -89,8 +92,14 @@ struct RuleConfig {
     window_seconds: i64,
     store: Store,
     on_store_failure: FailurePolicy,
+    #[serde(default = "default_store_timeout_ms")]
+    store_timeout_ms: u64,
     #[serde(default)]
     allow: Vec<String>,
+}
+
+fn default_store_timeout_ms() -> u64 {
+    1000
 }
 
 /// A validated rule.
@@ -110,6 +119,8 @@ pub struct Rule {
     pub store: Store,
     /// Failure policy.
     pub on_store_failure: FailurePolicy,
+    /// How long the store may take before it counts as failed.
+    pub store_timeout: Duration,
     /// Exempt key components.
     pub allow: Vec<String>,
 }
@@ -157,8 +168,12 @@ pub fn parse(json: &str) -> Result<Vec<Rule>, String> {
         if !(1..=1_000_000).contains(&config.limit) || !(1..=86_400).contains(&config.window_seconds) {
             return Err(fail("limit must be 1-1000000 and window_seconds 1-86400"));
         }
-        if config.key.is_empty() {
-            return Err(fail("key needs at least one component"));
+        // A rule applies only to callers with a known IP, user or API key (see `key` above).
+        if !config.key.iter().any(|part| *part == KeyPart::Ip || part.is_identity()) {
+            return Err(fail("key needs ip, user or api_key (route alone never applies)"));
+        }
+        if !(1..=30_000).contains(&config.store_timeout_ms) {
+            return Err(fail("store_timeout_ms must be 1-30000"));
         }
         let methods = config
             .methods
@@ -182,6 +197,7 @@ pub fn parse(json: &str) -> Result<Vec<Rule>, String> {
             },
             store: config.store,
             on_store_failure: config.on_store_failure,
+            store_timeout: Duration::from_millis(config.store_timeout_ms),
             allow: config.allow,
             name,
         });
@@ -211,6 +227,8 @@ mod tests {
         for bad in [
             r#"[{"name": "x", "key": ["ip"], "algorithm": "leaky", "limit": 1, "window_seconds": 1, "store": "exact", "on_store_failure": "open"}]"#,
             r#"[{"name": "x", "key": [], "algorithm": "token_bucket", "limit": 1, "window_seconds": 1, "store": "exact", "on_store_failure": "open"}]"#,
+            r#"[{"name": "x", "key": ["route"], "algorithm": "token_bucket", "limit": 1, "window_seconds": 1, "store": "exact", "on_store_failure": "open"}]"#,
+            r#"[{"name": "x", "key": ["ip"], "algorithm": "token_bucket", "limit": 1, "window_seconds": 1, "store": "exact", "on_store_failure": "open", "store_timeout_ms": 0}]"#,
             r#"[{"name": "x", "key": ["ip"], "algorithm": "token_bucket", "limit": 0, "window_seconds": 1, "store": "exact", "on_store_failure": "open"}]"#,
             r#"[{"name": "bad name!", "key": ["ip"], "algorithm": "token_bucket", "limit": 1, "window_seconds": 1, "store": "exact", "on_store_failure": "open"}]"#,
             r#"[{"name": "x", "key": ["ip"], "algorithm": "token_bucket", "limit": 1, "window_seconds": 1, "store": "exact", "on_store_failure": "open", "colour": 1}]"#,

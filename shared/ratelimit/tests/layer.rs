@@ -198,3 +198,56 @@ async fn idle_sql_counters_are_pruned_now_and_then() {
     let keys: Vec<String> = rows.iter().map(|r| r.get("key").unwrap()).collect();
     assert_eq!(keys, ["caller", "recent-visitor"], "counters idle for over two days are gone");
 }
+
+/// A counter store that never answers.
+struct HungCounters;
+
+#[async_trait::async_trait(?Send)]
+impl Counters for HungCounters {
+    async fn acquire(
+        &self,
+        _: &str,
+        _: &LimitSpec,
+        _: i64,
+    ) -> Result<ports::counters::Decision, web::ports::PortError> {
+        std::future::pending().await
+    }
+}
+
+/// Drives `future` to completion, or gives up after `max_polls` polls (a hang fails the test
+/// instead of blocking it).
+async fn at_most<F: std::future::Future>(max_polls: u32, future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut polls = 0;
+    std::future::poll_fn(|cx| {
+        polls += 1;
+        match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
+            _ if polls >= max_polls => std::task::Poll::Ready(None),
+            _ => {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_store_that_does_not_answer_times_out_into_the_failure_policy() {
+    for (policy, expected) in [("closed", 503), ("open", 200)] {
+        let h = harness(&format!("[{{'name': 'probe', 'routes': ['/health'], 'key': ['ip'], 'algorithm': 'sliding_window', 'limit': 3, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': '{policy}', 'store_timeout_ms': 50}}]")).await;
+        let mut platform = h.platform.platform();
+        platform.counters = std::rc::Rc::new(HungCounters);
+        let request = http::Request::get("/health")
+            .extension(ClientIp(testkit::CLIENT_IP.to_owned()))
+            .body(Bytes::new())
+            .unwrap();
+        let response = at_most(1000, h.app.handle(request, platform)).await.expect("the request does not hang");
+        assert_eq!(response.status(), expected, "{policy}");
+        let warnings: Vec<String> =
+            h.platform.log.lines().into_iter().filter(|l| l.contains("rate_limit_store_failure")).collect();
+        assert_eq!(warnings.len(), 1, "{policy}: never silent");
+        assert!(warnings[0].contains("timed out after 50 ms"), "{}", warnings[0]);
+    }
+}
