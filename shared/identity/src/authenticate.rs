@@ -141,11 +141,21 @@ async fn valid_api_key(request: &Request, key: &str, now: i64) -> Result<Row, Pr
     Ok(row)
 }
 
-/// The public prefix of `key` if it is a valid API key, for keying per-key rate limits: a
-/// prefix presented with a wrong secret must not spend the real key's quota.
-pub async fn verified_api_key_prefix(request: &Request, key: &str) -> Option<String> {
+/// A valid API key's public prefix and owner, as rate limits key them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedApiKey {
+    /// The key's public prefix.
+    pub prefix: String,
+    /// The user who created the key.
+    pub user_id: String,
+}
+
+/// `key`'s prefix and owner if it is a valid API key, for keying rate limits: a prefix
+/// presented with a wrong secret must not spend the real key's (or its owner's) quota.
+pub async fn verified_api_key(request: &Request, key: &str) -> Option<VerifiedApiKey> {
     let now = request.platform().clock.now_millis();
-    valid_api_key(request, key, now).await.ok()?.get("prefix").ok()
+    let row = valid_api_key(request, key, now).await.ok()?;
+    Some(VerifiedApiKey { prefix: row.get("prefix").ok()?, user_id: row.get("user_id").ok()? })
 }
 
 async fn api_key(request: &Request, key: &str) -> Result<Principal, Problem> {

@@ -16,8 +16,8 @@ pub struct Caller {
     pub ip: Option<String>,
     /// The client address exactly as reported (allow-lists may name it).
     pub address: Option<String>,
-    /// The `sub` of a valid access token (signature and time checked; not the session, which
-    /// the handler checks).
+    /// The verified user: the `sub` of a valid access token (signature and time checked; not
+    /// the session, which the handler checks) or the owner of a valid API key.
     pub user: Option<String>,
     /// The public prefix of a valid API key (secret, revocation and expiry checked).
     pub api_key: Option<String>,
@@ -43,7 +43,8 @@ pub trait CredentialResolver {
     async fn resolve(&self, request: &Request, credential: &str) -> CredentialOwner;
 }
 
-/// Resolves the `sub` of a valid access token and the prefix of a valid API key (one SQL read).
+/// Resolves the `sub` of a valid access token, and the prefix and owner of a valid API key
+/// (one SQL read).
 pub struct VerifiedCredentials;
 
 #[async_trait(?Send)]
@@ -51,8 +52,11 @@ impl CredentialResolver for VerifiedCredentials {
     async fn resolve(&self, request: &Request, credential: &str) -> CredentialOwner {
         if api_keys::looks_like_key(credential) {
             // Only a key whose secret checks out: a public prefix alone spends nobody's quota.
-            let api_key = identity::verified_api_key_prefix(request, credential).await;
-            return CredentialOwner { user: None, api_key };
+            // Its owner is the user, so that new keys do not buy new per-user budgets.
+            return match identity::verified_api_key(request, credential).await {
+                Some(key) => CredentialOwner { user: Some(key.user_id), api_key: Some(key.prefix) },
+                None => CredentialOwner::default(),
+            };
         }
         let platform = request.platform();
         let Ok(settings) = TokenSettings::load(&*platform.config).await else {

@@ -10,8 +10,9 @@
 //!
 //! - `methods`, `routes` (route templates), `route_prefixes`: what it covers (absent = all);
 //!   `except_routes`: route templates it never covers.
-//! - `key`: any of `ip`, `user`, `api_key`, `route`, combined. A rule applies only when at least
-//!   one of `ip`/`user`/`api_key` it names is known (a user-keyed rule skips anonymous calls).
+//! - `key`: any of `ip`, `user` (an API key counts as its owner), `api_key`, `route`, combined. A
+//!   rule applies only when at least one of `ip`/`user`/`api_key` it names is known (a
+//!   user-keyed rule skips anonymous calls); `route` only narrows one of them.
 //! - `algorithm`: `token_bucket` (burst up to `limit`, refilling `limit` per window) or
 //!   `sliding_window` (at most `limit` per rolling window).
 //! - `store`: `exact` (Durable Object / SQL) or `approximate` (KV, see [`crate::approximate`]).
@@ -146,7 +147,7 @@ pub const DEFAULT_RULES: &str = r#"[
    "algorithm": "sliding_window", "limit": 30, "window_seconds": 60, "store": "exact", "on_store_failure": "closed"},
   {"name": "register", "methods": ["POST"], "routes": ["/v1/auth/register"], "key": ["ip"],
    "algorithm": "sliding_window", "limit": 10, "window_seconds": 3600, "store": "exact", "on_store_failure": "closed"},
-  {"name": "writes", "methods": ["POST", "PUT", "PATCH", "DELETE"], "key": ["user", "api_key"],
+  {"name": "writes", "methods": ["POST", "PUT", "PATCH", "DELETE"], "key": ["user"],
    "algorithm": "token_bucket", "limit": 120, "window_seconds": 60, "store": "exact", "on_store_failure": "open"},
   {"name": "all", "except_routes": ["/health"], "key": ["ip"],
    "algorithm": "token_bucket", "limit": 1200, "window_seconds": 60, "store": "approximate", "on_store_failure": "open"}

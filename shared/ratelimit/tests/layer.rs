@@ -251,3 +251,23 @@ async fn a_store_that_does_not_answer_times_out_into_the_failure_policy() {
         assert!(warnings[0].contains("timed out after 50 ms"), "{}", warnings[0]);
     }
 }
+
+#[tokio::test]
+async fn a_user_keyed_budget_is_shared_by_the_users_sessions_and_api_keys() {
+    let h = harness("[{'name': 'per-user', 'routes': ['/v1/users/me'], 'key': ['user'], 'algorithm': 'token_bucket', 'limit': 3, 'window_seconds': 60, 'store': 'exact', 'on_store_failure': 'closed'}]").await;
+    let alice = h.user("alice@example.com").await;
+    let mut keys = Vec::new();
+    for name in ["one", "two"] {
+        let (status, created) = h
+            .json("POST", "/v1/api-keys", Some(&alice), serde_json::json!({"name": name, "scopes": ["products:read"]}))
+            .await;
+        assert_eq!(status, 201);
+        keys.push(created["api_key"].as_str().unwrap().to_owned());
+    }
+    // New keys do not buy a new budget: every credential of Alice's draws on hers.
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &keys[0]).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &keys[1]).await.0, 200);
+    assert_eq!(h.get("/v1/users/me", &keys[0]).await.0, 429);
+    assert_eq!(h.get("/v1/users/me", &alice).await.0, 429);
+}
