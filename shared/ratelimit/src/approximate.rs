@@ -36,25 +36,30 @@ struct Local {
 }
 
 thread_local! {
-    /// This instance's view of each key (bounded: cleared when it grows past 10 000 keys).
+    /// This instance's view of each key (bounded, see [`save`]).
     static LOCAL: RefCell<HashMap<String, Local>> = RefCell::new(HashMap::new());
 }
 
 /// Counts one request against `key` under `spec` using KV for sharing.
 pub async fn acquire(kv: &dyn Kv, key: &str, spec: &LimitSpec, now: i64) -> Result<Decision, PortError> {
     let window = spec.window_ms.max(1);
+    let stored = LOCAL.with_borrow(|map| map.get(key).copied());
+    // A request whose clock was read before a later one's counts in the window already begun
+    // (as in the exact store), rather than resetting this instance's count to its own window.
+    let now = stored.map_or(now, |l| now.max(l.window_start));
     let window_start = now - now.rem_euclid(window);
-    let kv_key = format!("{key}|{window_start}");
-    let mut local = LOCAL
-        .with_borrow(|map| map.get(key).copied())
-        .filter(|l| l.window_start == window_start)
-        .unwrap_or(Local { window_start, shared: 0, unsynced: 0, last_sync: None });
+    let mut local = stored.filter(|l| l.window_start == window_start).unwrap_or(Local {
+        window_start,
+        shared: 0,
+        unsynced: 0,
+        last_sync: None,
+    });
     let allowed;
     if local.last_sync.is_none_or(|last| now.saturating_sub(last) >= SYNC_INTERVAL_MS) {
         // Back off for a sync interval even if KV fails, so a struggling store is not hammered;
         // what this instance counted stays unsynced for the next sync.
         let attempted = Local { last_sync: Some(now), ..local };
-        let synced = sync(kv, &kv_key, window, &local, spec.limit).await;
+        let synced = sync(kv, key, window, &local, spec.limit).await;
         let (shared, admitted) = synced.inspect_err(|_| save(key, attempted))?;
         allowed = admitted;
         local = Local { window_start, shared, unsynced: 0, last_sync: Some(now) };
@@ -79,28 +84,43 @@ pub async fn acquire(kv: &dyn Kv, key: &str, spec: &LimitSpec, now: i64) -> Resu
 /// since its last sync, and writes the new total (this request included, so an instance that
 /// sees a key once, or Spin's instance per request, still counts). Returns the total and the
 /// decision.
-async fn sync(kv: &dyn Kv, kv_key: &str, window: i64, local: &Local, limit: i64) -> Result<(i64, bool), PortError> {
-    let shared = kv
-        .get(kv_key)
-        .await?
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0i64);
+///
+/// One KV entry per key, `<window start>:<count>`, overwritten in place: a count from an
+/// earlier window reads as 0, and stores that keep expired entries until they are read again
+/// (Spin) hold one entry per key rather than one per key and window.
+async fn sync(kv: &dyn Kv, key: &str, window: i64, local: &Local, limit: i64) -> Result<(i64, bool), PortError> {
+    let stored = kv.get(key).await?.and_then(|bytes| {
+        let text = String::from_utf8(bytes).ok()?;
+        let (start, count) = text.split_once(':')?;
+        Some((start.parse::<i64>().ok()?, count.parse::<i64>().ok()?))
+    });
+    let shared = match stored {
+        Some((start, count)) if start == local.window_start => count,
+        // Another instance is in a later window already: this request read its clock late.
+        // Decide it against that count and leave the entry alone.
+        Some((start, count)) if start > local.window_start => return Ok((count, count < limit)),
+        _ => 0,
+    };
     let known = shared.max(local.shared) + local.unsynced;
     let allowed = known < limit;
     let total = known + i64::from(allowed);
     if total != shared {
         let ttl = Duration::from_millis(u64::try_from(window * 2).unwrap_or(u64::MAX));
-        kv.put(kv_key, total.to_string().as_bytes(), Some(ttl)).await?;
+        kv.put(key, format!("{}:{total}", local.window_start).as_bytes(), Some(ttl)).await?;
     }
     Ok((total, allowed))
 }
 
-/// Keeps this instance's view of `key` (bounded: cleared past 10 000 keys).
+/// Keeps this instance's view of `key`. Bounded: past 10 000 keys, the entries with nothing
+/// left to publish go first (their counts are in KV already), and only if that is not enough
+/// the rest.
 fn save(key: &str, local: Local) {
     LOCAL.with_borrow_mut(|map| {
         if map.len() > 10_000 {
-            map.clear();
+            map.retain(|_, kept| kept.unsynced > 0);
+            if map.len() > 10_000 {
+                map.clear();
+            }
         }
         map.insert(key.to_owned(), local);
     });
@@ -126,6 +146,35 @@ mod tests {
             admitted.push(acquire(&kv, "fresh", &SPEC, 1_000 + i).await.unwrap().allowed);
         }
         assert_eq!(admitted, [true, true, true, false, false]);
+    }
+
+    #[tokio::test]
+    async fn a_key_keeps_one_kv_entry_whatever_the_windows() {
+        let kv = MemoryKv::new(Rc::new(ManualClock::at(0)));
+        for window in 0..3 {
+            LOCAL.with_borrow_mut(HashMap::clear);
+            let now = window * SPEC.window_ms + 1;
+            assert!(acquire(&kv, "rl:one", &SPEC, now).await.unwrap().allowed, "a new window starts afresh");
+        }
+        // Stores without expiry of their own (Spin) keep what is written: one entry per key,
+        // overwritten, not one per key and window.
+        assert_eq!(kv.list("rl:one", None, 100).await.unwrap().keys, ["rl:one"]);
+    }
+
+    #[tokio::test]
+    async fn a_late_request_from_the_previous_window_keeps_the_current_count() {
+        let kv = MemoryKv::new(Rc::new(ManualClock::at(0)));
+        LOCAL.with_borrow_mut(HashMap::clear);
+        let start = SPEC.window_ms;
+        let admitted: Vec<bool> = {
+            let mut out = Vec::new();
+            // Two in the new window, then one whose clock read the previous window, then more.
+            for now in [start + 1, start + 2, start - 1, start + 3, start + 4] {
+                out.push(acquire(&kv, "late", &SPEC, now).await.unwrap().allowed);
+            }
+            out
+        };
+        assert_eq!(admitted, [true, true, true, false, false], "three per window, the late one included");
     }
 
     #[tokio::test]
