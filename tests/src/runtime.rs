@@ -15,8 +15,9 @@ pub const SPIN_SKIPPED_BANNER: &str = "\
 ##  (see README) or set SPIN_BIN=/path/to/spin to run it against spin up.      ##
 ################################################################################";
 
-/// How long a runtime may take to answer `/health` after starting.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long a runtime may take to answer `/health` after starting. wrangler builds the Worker
+/// first: about 75 s cold on two cores, so this leaves room for a slower machine.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(420);
 
 /// A runtime the suite can start.
 pub enum Runtime {
