@@ -1,14 +1,17 @@
-//! Key-value storage over a Spin store, with TTLs from [`crate::kv_envelope`].
+//! Key-value storage over a Spin store, with TTLs from [`crate::kv_envelope`] and expired
+//! entries swept now and then ([`crate::kv_sweep`]).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use ports::clock::SystemClock;
 use ports::kv::{KeyPage, check_key, effective_ttl};
-use ports::{Clock, Kv, PortError};
+use ports::random::SystemRandom;
+use ports::{Clock, Kv, PortError, Random};
 use spin_sdk::key_value::{Error, Store};
 
 use crate::kv_envelope::{Opened, open, seal};
+use crate::kv_sweep::{SWEEP_KEYS, Sample, sweeps};
 use crate::lazy::Lazy;
 
 /// A Spin key-value store, opened on first use.
@@ -26,6 +29,30 @@ impl SpinKv {
     async fn store(&self) -> Result<std::rc::Rc<Store>, PortError> {
         self.store.get_or_open(|| async { Store::open(self.label).await.map_err(kv_error) }).await
     }
+}
+
+fn random_u64() -> Result<u64, PortError> {
+    let mut bytes = [0u8; 8];
+    SystemRandom.fill(&mut bytes)?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
+/// Reads a random sample of the store's keys; reading an expired entry deletes it.
+async fn sweep(store: &Store) -> Result<(), PortError> {
+    let mut keys = store.get_keys().await;
+    let mut sample = Sample::new(SWEEP_KEYS, random_u64()?);
+    while let Some(key) = keys.next().await {
+        sample.offer(key);
+    }
+    keys.result().await.map_err(kv_error)?;
+    let now = SystemClock.now_millis();
+    for key in sample.into_items() {
+        let Some(stored) = store.get(&key).await.map_err(kv_error)? else { continue };
+        if matches!(open(&stored, now), Ok(Opened::Expired)) {
+            store.delete(&key).await.map_err(kv_error)?;
+        }
+    }
+    Ok(())
 }
 
 fn kv_error(error: Error) -> PortError {
@@ -58,7 +85,13 @@ impl Kv for SpinKv {
             let millis = i64::try_from(effective_ttl(ttl).as_millis()).unwrap_or(i64::MAX);
             SystemClock.now_millis().saturating_add(millis)
         });
-        self.store().await?.set(key, seal(value, expires_at)).await.map_err(kv_error)
+        let store = self.store().await?;
+        store.set(key, seal(value, expires_at)).await.map_err(kv_error)?;
+        if expires_at.is_some() && sweeps(random_u64()?) {
+            // Best effort: the write itself has succeeded, and the next sweep tries again.
+            let _ = sweep(&store).await;
+        }
+        Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), PortError> {

@@ -18,6 +18,7 @@ mod config;
 mod http_client;
 mod kv;
 mod kv_envelope;
+mod kv_sweep;
 mod lazy;
 mod log;
 mod sql;
