@@ -17,7 +17,7 @@ bench:        ## /health vs an empty Rust Worker on workerd: req/s, p50/p99, was
 	bash scripts/bench.sh
 
 contract:     ## contract suite only (wrangler dev, and spin up when available)
-	cargo run --release -p contract
+	cargo run -p contract
 
 spin-build:   ## every function as a Spin component
 	bash scripts/build-spin.sh
