@@ -203,11 +203,12 @@ impl Counters for SqlCounters {
             .await?
             .ok_or_else(|| PortError::other("rate limit upsert returned no row"))?;
         let state = CounterState { a: row.get("a")?, b: row.get("b")?, t: row.get("t")? };
-        // About one call in 256 also deletes a few idle counters, so the table does not grow
-        // with every address ever seen. A failure here costs nothing but the pruning.
+        // About one call in 256 also deletes up to 512 idle counters: two per call on average,
+        // while a call creates at most one, so the table cannot grow with every address ever
+        // seen. A failure here costs nothing but the pruning.
         if now.rem_euclid(256) == 0 {
             let prune = Statement::new(
-                "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE t < ?1 LIMIT 100)",
+                "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE t < ?1 LIMIT 512)",
             )
             .bind(now.saturating_sub(IDLE_AFTER_MS));
             let _ = self.sql.run(&prune).await;
