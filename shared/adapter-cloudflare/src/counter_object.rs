@@ -32,11 +32,12 @@ impl DurableObject for RateCounter {
             // A storage error is an error (the rule's failure policy decides), never a reset.
             let stored: Option<(i64, i64, i64)> = self.state.storage().get("state").await?;
             let loaded = stored.map(|(a, b, t)| CounterState { a, b, t });
-            self.counter.borrow_mut().get_or_insert(loaded);
-            // Once per activation: make sure an idle check is scheduled.
+            // Once per activation: make sure an idle check is scheduled. Before the counter
+            // counts as loaded, so that a failure here is retried by the next request.
             if self.state.storage().get_alarm().await?.is_none() {
                 self.state.storage().set_alarm(idle_check_delay()).await?;
             }
+            self.counter.borrow_mut().get_or_insert(loaded);
         }
         let spec = LimitSpec {
             algorithm: if acquire.token_bucket { Algorithm::TokenBucket } else { Algorithm::SlidingWindow },
