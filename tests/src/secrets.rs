@@ -30,7 +30,7 @@ pub const BURST_WINDOW_SECONDS: u64 = 86_400;
 fn rate_limit_rules() -> String {
     format!(
         r#"[{{"name":"contract-burst","methods":["GET"],"routes":["/v1/users/me"],"key":["user"],"algorithm":"sliding_window","limit":{BURST_LIMIT},"window_seconds":{BURST_WINDOW_SECONDS},"store":"exact","on_store_failure":"closed"}},
-{{"name":"contract-retry","methods":["GET"],"routes":["/v2/customers"],"key":["ip"],"algorithm":"token_bucket","limit":3,"window_seconds":3,"store":"exact","on_store_failure":"closed"}},
+{{"name":"contract-retry","methods":["GET"],"routes":["/v2/customers"],"key":["ip"],"algorithm":"token_bucket","limit":3,"window_seconds":15,"store":"exact","on_store_failure":"closed"}},
 {{"name":"token","methods":["POST"],"routes":["/v1/auth/token"],"key":["ip"],"algorithm":"sliding_window","limit":100000,"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
 {{"name":"all","key":["ip"],"algorithm":"token_bucket","limit":100000,"window_seconds":60,"store":"approximate","on_store_failure":"open"}}]"#
     )

@@ -53,7 +53,15 @@ fn cold_stampede_loads_once(target: &Target) -> Outcome {
             .collect();
         format!("every reader must get the same 200; odd ones: {odd:?} (first: {})", answers[0].2)
     })?;
+    // Every answer says where it came from, and a cold key is loaded at least once: a missing
+    // or unknown X-Cache would otherwise count as "no load".
+    let known = ["miss", "miss-shared", "hit-memory", "hit-kv"];
+    ensure(answers.iter().all(|(_, source, _)| known.contains(&source.as_str())), || {
+        let sources: Vec<&str> = answers.iter().map(|(_, s, _)| s.as_str()).collect();
+        format!("X-Cache must be one of {known:?}: {sources:?}")
+    })?;
     let loads = answers.iter().filter(|(_, source, _)| source == "miss").count();
+    ensure(loads >= 1, || "a cold key was never loaded".into())?;
     let shared = answers.iter().filter(|(_, source, _)| source == "miss-shared").count();
     eprintln!("    caching: 40 cold concurrent reads of one product made {loads} SQL load(s); {shared} shared one");
     ensure(loads <= MAX_COLD_LOADS, || {

@@ -158,6 +158,7 @@ fn products_listing_validates_and_pages(target: &Target) -> Outcome {
     let (status, second, _) =
         call(target, Method::GET, &format!("/v2/products?limit=2&cursor={cursor}"), None, &[], None)?;
     ensure_eq(status, 200, "v2 next page")?;
+    ensure(second["items"][0]["id"].is_string(), || format!("the second page has items: {second}"))?;
     ensure(second["items"][0]["id"] != first["items"][0]["id"], || "the cursor advances".into())?;
     for bad in [
         "/v1/products?colour=red",

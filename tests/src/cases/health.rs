@@ -39,9 +39,9 @@ fn ready_reports_each_dependency(target: &Target) -> Outcome {
         ensure_eq(check["status"].as_str(), Some("up"), dependency)?;
         ensure(check["latency_ms"].is_i64(), || format!("{dependency}.latency_ms missing: {check}"))?;
     }
-    ensure(body["checks"]["sql"]["schema_version"] == body["checks"]["sql"]["expected_schema_version"], || {
-        format!("schema version mismatch: {body}")
-    })
+    let sql = &body["checks"]["sql"];
+    ensure(sql["schema_version"].as_u64().is_some_and(|v| v >= 1), || format!("no schema version: {body}"))?;
+    ensure(sql["schema_version"] == sql["expected_schema_version"], || format!("schema version mismatch: {body}"))
 }
 
 fn ready_is_503_when_a_dependency_is_broken(target: &Target) -> Outcome {

@@ -54,7 +54,7 @@ fn headers_count_down_and_retry_after_is_honoured(target: &Target) -> Outcome {
         }
         ensure_eq(
             header(&response, "ratelimit-policy").as_str(),
-            "\"contract-retry\";q=3;w=3, \"all\";q=100000;w=60",
+            "\"contract-retry\";q=3;w=15, \"all\";q=100000;w=60",
             "policy header",
         )?;
         remaining.push(header(&response, "ratelimit"));
@@ -65,7 +65,9 @@ fn headers_count_down_and_retry_after_is_honoured(target: &Target) -> Outcome {
     ensure_eq(counts.last().map(String::as_str), Some("r=0"), "last admitted leaves none")?;
     let retry_after: u64 = header(&refused, "retry-after").parse().map_err(|_| "Retry-After missing".to_owned())?;
     expect_problem(refused, 429, "rate_limited")?;
-    ensure((1..=3).contains(&retry_after), || format!("Retry-After {retry_after}"))?;
+    // One token comes back every 5 s (3 per 15 s): slow enough that four requests in a row on a
+    // busy machine still meet the limit, quick enough to wait for.
+    ensure((1..=5).contains(&retry_after), || format!("Retry-After {retry_after}"))?;
     std::thread::sleep(Duration::from_secs(retry_after));
     let after = get()?;
     ensure(after.status().as_u16() != 429, || "still limited after Retry-After".into())
