@@ -548,3 +548,27 @@ async fn wrong_totp_codes_in_a_row_are_capped_from_any_network_until_a_backup_co
     let (status, answer) = verify("198.51.100.1", json!({"mfa_token": token, "code": code_now()})).await;
     assert_eq!(status, 200, "and resets the count: {answer}");
 }
+
+#[tokio::test]
+async fn a_concurrent_burst_of_wrong_passwords_gets_no_more_checks_than_the_threshold() {
+    let h = Harness::auth_only().await;
+    h.user("lee@example.com").await;
+    // Requests take turns at every SQL call: a throttle that read its count and wrote it in
+    // separate steps would let the whole burst read "no failures yet" and check every guess.
+    let platform = testkit::YieldingSql::platform(h.platform.platform());
+    let attempt = || {
+        let request = web::http::Request::post("/v1/auth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
+            .body(bytes::Bytes::from("grant_type=password&username=lee@example.com&password=wrong-wrong-wrong"))
+            .unwrap();
+        h.app.handle(request, platform.clone())
+    };
+    let burst = tokio::join!(attempt(), attempt(), attempt(), attempt(), attempt(), attempt(), attempt(), attempt());
+    let mut statuses: Vec<u16> = [burst.0, burst.1, burst.2, burst.3, burst.4, burst.5, burst.6, burst.7]
+        .iter()
+        .map(|response| response.status().as_u16())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429], "five guesses checked, the rest refused unchecked");
+}

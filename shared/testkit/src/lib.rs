@@ -10,7 +10,7 @@ use web::ports::Sql;
 use web::ports::sql::Statement;
 use web::{App, ClientIp, Response, Router};
 
-pub use race::RacedSql;
+pub use race::{RacedSql, YieldingSql};
 
 /// `k1` with the RFC 8037 example seed.
 pub const SIGNING_KEYS: &str = "k1:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";

@@ -1,12 +1,15 @@
-//! [`RacedSql`]: lets a test put another request's write between a handler's reads and its
-//! batch, the interleaving that optimistic guards (`WHERE version = ?`) exist for.
+//! Interleavings for tests: [`RacedSql`] puts another request's write between a handler's reads
+//! and its batch, the interleaving that optimistic guards (`WHERE version = ?`) exist for;
+//! [`YieldingSql`] lets concurrent requests take turns at every statement, as they do against a
+//! real database.
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use web::ports::sql::{Statement, StatementResult};
-use web::ports::{Platform, PortError, Sql};
+use web::ports::{Platform, PortError, Sql, Timer};
 
 /// SQL where `other_request` commits just before one of this request's batches.
 pub struct RacedSql {
@@ -45,6 +48,35 @@ impl Sql for RacedSql {
         if targeted && let Some(other) = self.other_request.take() {
             self.inner.run(&other).await?;
         }
+        self.inner.batch(statements).await
+    }
+}
+
+/// SQL that yields to the executor before every statement or batch, so that requests run
+/// concurrently (`tokio::join!`) interleave at each database call instead of each finishing
+/// before the next starts (the native database answers at once).
+pub struct YieldingSql {
+    inner: Rc<dyn Sql>,
+    timer: Rc<dyn Timer>,
+}
+
+impl YieldingSql {
+    /// `platform` with its SQL wrapped; yields through the platform's (test) timer.
+    pub fn platform(mut platform: Platform) -> Platform {
+        platform.sql = Rc::new(Self { inner: platform.sql.clone(), timer: platform.timer.clone() });
+        platform
+    }
+}
+
+#[async_trait(?Send)]
+impl Sql for YieldingSql {
+    async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
+        self.timer.sleep(Duration::ZERO).await;
+        self.inner.run(statement).await
+    }
+
+    async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        self.timer.sleep(Duration::ZERO).await;
         self.inner.batch(statements).await
     }
 }
