@@ -572,3 +572,34 @@ async fn a_concurrent_burst_of_wrong_passwords_gets_no_more_checks_than_the_thre
     statuses.sort_unstable();
     assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429], "five guesses checked, the rest refused unchecked");
 }
+
+#[tokio::test]
+async fn a_sign_in_rehashes_a_password_stored_with_older_parameters() {
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+    use web::ports::Sql;
+    use web::ports::sql::Statement;
+    let h = Harness::auth_only().await;
+    let (user_id, _) = h.user_with_roles("mo@example.com", "customer").await;
+    let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).unwrap())
+        .hash_password_with_salt(PASSWORD.as_bytes(), &[7u8; 16])
+        .unwrap()
+        .to_string();
+    let stored_hash = || Statement::new("SELECT password_hash FROM users WHERE id = ?1").bind(user_id.as_str());
+    h.platform
+        .sql
+        .run(&Statement::new("UPDATE users SET password_hash = ?2 WHERE id = ?1").bind(user_id.as_str()).bind(older))
+        .await
+        .unwrap();
+    let (status, _) =
+        h.form("/v1/auth/token", &format!("grant_type=password&username=mo@example.com&password={PASSWORD}")).await;
+    assert_eq!(status, 200, "the old hash still verifies");
+    let rows = h.platform.sql.query(&stored_hash()).await.unwrap();
+    let now_stored: String = rows[0].get("password_hash").unwrap();
+    assert!(
+        now_stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "re-hashed with today's parameters: {now_stored}"
+    );
+    let (status, _) =
+        h.form("/v1/auth/token", &format!("grant_type=password&username=mo@example.com&password={PASSWORD}")).await;
+    assert_eq!(status, 200, "and the new hash verifies");
+}
