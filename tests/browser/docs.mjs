@@ -27,8 +27,10 @@ const fail = async (page, message) => {
 
 const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
 try {
+  // Uncaught exceptions in either page fail the test; console errors are reported.
+  const pageErrors = [];
   const problems = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("pageerror", (error) => pageErrors.push(`page error: ${error.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
 
   await page.goto(`${base}/docs`);
@@ -59,11 +61,15 @@ try {
 
   // ReDoc renders the same document.
   const redoc = await browser.newPage();
+  redoc.on("pageerror", (error) => pageErrors.push(`ReDoc page error: ${error.message}`));
   await redoc.goto(`${base}/redoc`);
   await redoc.waitForSelector("h1", { timeout: 30000 });
   const title = await redoc.textContent("h1");
   if (!title.includes("OrderFlow API")) {
     await fail(redoc, `ReDoc title: ${title}`);
+  }
+  if (pageErrors.length) {
+    await fail(page, `uncaught errors in the docs pages:\n${pageErrors.join("\n")}`);
   }
   if (problems.length) {
     console.error(`browser reported problems:\n${problems.join("\n")}`);
