@@ -8,6 +8,8 @@ use web::ports::Clock;
 
 use testkit::code;
 
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
 #[tokio::test]
 async fn registration_validates_and_refuses_duplicates_and_self_assigned_roles() {
     let h = Harness::auth_only().await;
@@ -390,15 +392,10 @@ async fn two_admins_demoting_each_other_at_once_leave_one_and_touch_no_one_else(
         h.platform.platform(),
         Statement::new("UPDATE users SET roles = 'customer' WHERE id = ?1").bind(b_id.as_str()),
     );
-    let request = web::http::Request::put(format!("/v1/admin/users/{a_id}/roles"))
-        .header("authorization", format!("Bearer {b}"))
-        .header("content-type", "application/json")
-        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
-        .body(bytes::Bytes::from(json!({"roles": ["customer"]}).to_string()))
-        .unwrap();
-    let response = h.app.handle(request, platform).await;
-    let problem: Value = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!((response.status().as_u16(), code(&problem)), (409, "last_admin"));
+    let uri = format!("/v1/admin/users/{a_id}/roles");
+    let (status, problem, _) =
+        h.send_on(platform, "PUT", &uri, Some(&b), &[], Some(&json!({"roles": ["customer"]}))).await;
+    assert_eq!((status, code(&problem)), (409, "last_admin"));
     assert_eq!(roles_of(&a_id).await, "customer admin", "Ann stays admin");
     // An ordinary change touches its user only.
     let (status, _) =
@@ -438,15 +435,9 @@ async fn a_confirm_that_loses_a_same_millisecond_race_leaves_the_winners_codes_a
         winners_update,
     );
     let body = json!({"code": code_for_step(&secret, step), "password": PASSWORD});
-    let request = web::http::Request::post("/v1/auth/mfa/totp/confirm")
-        .header("authorization", format!("Bearer {access}"))
-        .header("content-type", "application/json")
-        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
-        .body(bytes::Bytes::from(body.to_string()))
-        .unwrap();
-    let response = h.app.handle(request, platform).await;
-    let problem: Value = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!((response.status().as_u16(), code(&problem)), (409, "mfa_changed"));
+    let (status, problem, _) =
+        h.send_on(platform, "POST", "/v1/auth/mfa/totp/confirm", Some(&access), &[], Some(&body)).await;
+    assert_eq!((status, code(&problem)), (409, "mfa_changed"));
     let codes = h
         .platform
         .sql
@@ -471,14 +462,8 @@ async fn a_password_sign_in_that_mfa_overtakes_gets_a_challenge_not_a_session() 
         Statement::new("UPDATE users SET mfa_enabled = 1 WHERE id = ?1").bind(user_id.as_str()),
     );
     let form = format!("grant_type=password&username=jo@example.com&password={PASSWORD}");
-    let request = web::http::Request::post("/v1/auth/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
-        .body(bytes::Bytes::from(form))
-        .unwrap();
-    let response = h.app.handle(request, platform).await;
-    let answer: Value = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!((response.status().as_u16(), code(&answer)), (403, "mfa_required"), "{answer}");
+    let (status, answer, _) = h.call_on(platform, "POST", "/v1/auth/token", &[FORM], form.as_bytes()).await;
+    assert_eq!((status, code(&answer)), (403, "mfa_required"), "{answer}");
     assert!(answer.get("access_token").is_none() && answer["mfa_token"].is_string());
     let live =
         Statement::new("SELECT id FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL").bind(user_id.as_str());
@@ -556,19 +541,10 @@ async fn a_concurrent_burst_of_wrong_passwords_gets_no_more_checks_than_the_thre
     // Requests take turns at every SQL call: a throttle that read its count and wrote it in
     // separate steps would let the whole burst read "no failures yet" and check every guess.
     let platform = testkit::YieldingSql::platform(h.platform.platform());
-    let attempt = || {
-        let request = web::http::Request::post("/v1/auth/token")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
-            .body(bytes::Bytes::from("grant_type=password&username=lee@example.com&password=wrong-wrong-wrong"))
-            .unwrap();
-        h.app.handle(request, platform.clone())
-    };
+    let form = b"grant_type=password&username=lee@example.com&password=wrong-wrong-wrong";
+    let attempt = || h.call_on(platform.clone(), "POST", "/v1/auth/token", &[FORM], form);
     let burst = tokio::join!(attempt(), attempt(), attempt(), attempt(), attempt(), attempt(), attempt(), attempt());
-    let mut statuses: Vec<u16> = [burst.0, burst.1, burst.2, burst.3, burst.4, burst.5, burst.6, burst.7]
-        .iter()
-        .map(|response| response.status().as_u16())
-        .collect();
+    let mut statuses = [burst.0.0, burst.1.0, burst.2.0, burst.3.0, burst.4.0, burst.5.0, burst.6.0, burst.7.0];
     statuses.sort_unstable();
     assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429], "five guesses checked, the rest refused unchecked");
 }

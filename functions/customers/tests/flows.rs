@@ -172,14 +172,9 @@ async fn a_reservation_whose_request_died_frees_its_key_after_two_minutes() {
     let body = json!({"name": "Alice", "email": "alice@example.com"});
     let mut dying = h.platform.platform();
     dying.sql = std::rc::Rc::new(DiesAfterReserving(dying.sql.clone()));
-    let request = web::http::Request::post("/v1/customers")
-        .header("authorization", format!("Bearer {alice}"))
-        .header("content-type", "application/json")
-        .header("idempotency-key", "k")
-        .extension(web::ClientIp(testkit::CLIENT_IP.to_owned()))
-        .body(bytes::Bytes::from(body.to_string()))
-        .unwrap();
-    assert_eq!(h.app.handle(request, dying).await.status(), 503);
+    let (status, _, _) =
+        h.send_on(dying, "POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
+    assert_eq!(status, 503);
     let retry = async || h.send("POST", "/v1/customers", Some(&alice), &[("idempotency-key", "k")], Some(&body)).await;
     let (status, problem, _) = retry().await;
     assert_eq!((status, code(&problem)), (409, "idempotency_in_flight"), "the key is still held");

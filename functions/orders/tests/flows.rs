@@ -1,11 +1,10 @@
 //! Orders end to end through the native adapters, with the catalogue and customers mounted.
 
-use bytes::Bytes;
 use serde_json::{Value, json};
 use testkit::{Harness, RacedSql, code};
+use web::Router;
 use web::ports::Sql;
 use web::ports::sql::Statement;
-use web::{ClientIp, Router};
 
 struct Shop {
     h: Harness,
@@ -209,12 +208,8 @@ async fn a_delete_that_loses_a_race_with_a_status_change_returns_no_stock() {
         s.h.platform.platform(),
         Statement::new("UPDATE orders SET status = 'processing', version = version + 1 WHERE id = ?1").bind(id),
     );
-    let delete = web::http::Request::delete(format!("/v1/orders/{id}"))
-        .header("authorization", format!("Bearer {}", s.admin))
-        .extension(ClientIp(testkit::CLIENT_IP.to_owned()))
-        .body(Bytes::new())
-        .unwrap();
-    assert_eq!(s.h.app.handle(delete, platform).await.status(), 412);
+    let (status, _, _) = s.h.send_on(platform, "DELETE", &format!("/v1/orders/{id}"), Some(&s.admin), &[], None).await;
+    assert_eq!(status, 412);
     assert_eq!(stock(&s.h, &s.widget).await, 6, "the order still holds its units");
     // Cancelling it later returns them once.
     let uri = format!("/v1/orders/{id}");

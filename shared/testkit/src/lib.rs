@@ -6,8 +6,8 @@ mod race;
 use adapter_native::TestPlatform;
 use bytes::Bytes;
 use serde_json::{Value, json};
-use web::ports::Sql;
 use web::ports::sql::Statement;
+use web::ports::{Platform, Sql};
 use web::{App, ClientIp, Response, Router};
 
 pub use race::{RacedSql, YieldingSql};
@@ -61,12 +61,25 @@ impl Harness {
 
     /// Sends a request with raw headers and body.
     pub async fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+        self.call_on(self.platform.platform(), method, uri, headers, body).await
+    }
+
+    /// [`call`](Self::call) on `platform`: the test platform with a port swapped (say, SQL
+    /// wrapped in a [`RacedSql`]).
+    pub async fn call_on(
+        &self,
+        platform: Platform,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Answer {
         let mut builder = http::Request::builder().method(method).uri(uri).extension(ClientIp(CLIENT_IP.to_owned()));
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let response =
-            self.platform.call(&self.app, builder.body(Bytes::copy_from_slice(body)).expect("valid request")).await;
+        let request = builder.body(Bytes::copy_from_slice(body)).expect("valid request");
+        let response = self.app.handle(request, platform).await;
         let json = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
         (response.status().as_u16(), json, response)
     }
@@ -74,6 +87,19 @@ impl Harness {
     /// Sends JSON, with a bearer token and extra headers.
     pub async fn send(
         &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        extra: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Answer {
+        self.send_on(self.platform.platform(), method, uri, token, extra, body).await
+    }
+
+    /// [`send`](Self::send) on `platform` (see [`call_on`](Self::call_on)).
+    pub async fn send_on(
+        &self,
+        platform: Platform,
         method: &str,
         uri: &str,
         token: Option<&str>,
@@ -89,7 +115,7 @@ impl Harness {
         if body.is_some() {
             headers.push(("content-type", "application/json"));
         }
-        self.call(method, uri, &headers, bytes.as_bytes()).await
+        self.call_on(platform, method, uri, &headers, bytes.as_bytes()).await
     }
 
     /// Sends JSON with a token; returns status and body.
