@@ -328,7 +328,7 @@ pub async fn verify_challenge(request: Request) -> Result<Response, Problem> {
     let tokens = sessions::start(platform, &config, &user_id, &roles, sessions::Proof::SecondFactor)
         .await?
         // Only an account deleted since the challenge leaves nothing to start a session for.
-        .ok_or_else(|| crate::grant_error("invalid_grant", "The account no longer exists."))?;
+        .ok_or_else(|| grant_error("invalid_grant", "The account no longer exists."))?;
     crate::token::token_response(&tokens)
 }
 

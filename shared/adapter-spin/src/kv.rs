@@ -29,30 +29,26 @@ impl SpinKv {
     async fn store(&self) -> Result<std::rc::Rc<Store>, PortError> {
         self.store.get_or_open(|| async { Store::open(self.label).await.map_err(kv_error) }).await
     }
+
+    /// Reads a random sample of the store's keys with [`Kv::get`], which deletes what expired.
+    async fn sweep(&self, store: &Store) -> Result<(), PortError> {
+        let mut keys = store.get_keys().await;
+        let mut sample = Sample::new(SWEEP_KEYS, random_u64()?);
+        while let Some(key) = keys.next().await {
+            sample.offer(key);
+        }
+        keys.result().await.map_err(kv_error)?;
+        for key in sample.into_items() {
+            self.get(&key).await?;
+        }
+        Ok(())
+    }
 }
 
 fn random_u64() -> Result<u64, PortError> {
     let mut bytes = [0u8; 8];
     SystemRandom.fill(&mut bytes)?;
     Ok(u64::from_le_bytes(bytes))
-}
-
-/// Reads a random sample of the store's keys; reading an expired entry deletes it.
-async fn sweep(store: &Store) -> Result<(), PortError> {
-    let mut keys = store.get_keys().await;
-    let mut sample = Sample::new(SWEEP_KEYS, random_u64()?);
-    while let Some(key) = keys.next().await {
-        sample.offer(key);
-    }
-    keys.result().await.map_err(kv_error)?;
-    let now = SystemClock.now_millis();
-    for key in sample.into_items() {
-        let Some(stored) = store.get(&key).await.map_err(kv_error)? else { continue };
-        if matches!(open(&stored, now), Ok(Opened::Expired)) {
-            store.delete(&key).await.map_err(kv_error)?;
-        }
-    }
-    Ok(())
 }
 
 fn kv_error(error: Error) -> PortError {
@@ -87,9 +83,9 @@ impl Kv for SpinKv {
         });
         let store = self.store().await?;
         store.set(key, seal(value, expires_at)).await.map_err(kv_error)?;
-        if expires_at.is_some() && sweeps(random_u64()?) {
-            // Best effort: the write itself has succeeded, and the next sweep tries again.
-            let _ = sweep(&store).await;
+        // Best effort: the write itself has succeeded, and a later sweep tries again.
+        if expires_at.is_some() && random_u64().is_ok_and(sweeps) {
+            let _ = self.sweep(&store).await;
         }
         Ok(())
     }
