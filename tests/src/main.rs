@@ -14,6 +14,7 @@
 
 mod cases;
 mod client;
+mod exceptions;
 mod fixtures;
 mod idp;
 mod runtime;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
     let mut instances: Vec<Instance> = Vec::new();
     let mut trials = Vec::new();
     let mut late = Vec::new();
+    let mut ran: Vec<&'static str> = Vec::new();
 
     if let Ok(base_url) = std::env::var("CONTRACT_BASE_URL") {
         let target = Target {
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
                         let target = Arc::new(target);
                         trials.extend(cases::trials(Arc::clone(&target)));
                         late.extend(cases::late_trials(target));
+                        ran.push(runtime.name());
                         instances.push(healthy);
                         instances.push(broken);
                     }
@@ -94,5 +97,6 @@ fn main() -> ExitCode {
         }
     }
     drop(instances);
+    eprintln!("\n{}", exceptions::summary(&ran));
     if late_conclusion.has_failed() { late_conclusion.exit_code() } else { conclusion.exit_code() }
 }

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 /// Printed when no Spin binary is available, so a green run cannot be mistaken for a Spin run.
 pub const SPIN_SKIPPED_BANNER: &str = "\
 ################################################################################
-##  SPIN SKIPPED: no `spin` binary on PATH and SPIN_BIN is unset.              ##
-##  The contract suite ran against wrangler dev only. Install Spin >= 4.1      ##
-##  (see README) or set SPIN_BIN=/path/to/spin to run it against spin up.      ##
+##  SPIN SKIPPED: no Spin CLI (SPIN_BIN unset, no `spin` on PATH and no       ##
+##  ../shared/tools/spin/install.sh). The contract suite ran against wrangler ##
+##  dev only. Install Spin >= 4.1 (see README) or set SPIN_BIN=/path/to/spin. ##
 ################################################################################";
 
 /// How long a runtime may take to answer `/health` after starting. wrangler builds the Worker
@@ -55,15 +55,17 @@ pub fn selected() -> Vec<Runtime> {
         .collect()
 }
 
+/// The Spin CLI `scripts/find-spin.sh` finds (`SPIN_BIN`, `spin` on `PATH`, or the one in
+/// `../shared/tools/spin`), if any.
 fn find_spin() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SPIN_BIN").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
-    }
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|dir| dir.join("spin"))
-        .find(|candidate| candidate.is_file())
+    let output = Command::new("bash")
+        .arg(project_root().join("scripts/find-spin.sh"))
+        .stderr(Stdio::inherit())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())?;
+    let path = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (!path.is_empty()).then(|| PathBuf::from(path))
 }
 
 /// A started runtime process (and its children), stopped on drop.
@@ -148,13 +150,15 @@ fn build_spin_components(work: &Path) -> Result<(), String> {
 }
 
 /// The manifest with every `sqlite_databases` grant removed: the components then get
-/// "access denied" opening their database, a real missing dependency.
+/// "access denied" opening their database, a real missing dependency. It lives under
+/// `target/contract/`, outside the application directory, where Spin refuses file mounts: the
+/// twin serves no static files (no case reads them from it).
 fn write_broken_spin_manifest(work: &Path) -> Result<PathBuf, String> {
     let root = project_root();
     let manifest = fs::read_to_string(root.join("spin.toml")).map_err(|e| format!("read spin.toml: {e}"))?;
     let broken: String = manifest
         .lines()
-        .filter(|line| !line.trim_start().starts_with("sqlite_databases"))
+        .filter(|line| !["sqlite_databases", "files"].iter().any(|key| line.trim_start().starts_with(key)))
         .map(|line| line.replace("source = \"target/", &format!("source = \"{}/target/", root.display())))
         .collect::<Vec<_>>()
         .join("\n");

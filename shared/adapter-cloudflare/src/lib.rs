@@ -75,7 +75,7 @@ pub async fn serve(
     context: worker::Context,
     app: &App,
 ) -> worker::Result<worker::worker_sys::web_sys::Response> {
-    let head = to_http_request(&request)?;
+    let head = to_http_request(&request);
     let response = app.handle(head.map(|()| WorkerBody::new(request)), platform(env, Rc::new(context))).await;
     to_web_response(response)
 }

@@ -8,18 +8,14 @@ use worker::worker_sys::web_sys;
 
 /// The method, URL and headers of `request` as an `http` request with no body yet.
 ///
-/// Uses the raw method string (worker's `Method` maps unknown methods to GET). Header values
-/// that are not valid for `http` make the request unservable: a client error, not a crash.
-pub fn to_http_request(request: &web_sys::Request) -> worker::Result<http::Request<()>> {
-    let mut builder = http::Request::builder().method(request.method().as_str()).uri(request.url());
-    for (name, value) in &worker::Headers(request.headers()) {
-        builder = builder.header(name, value);
-    }
-    let mut head = builder.body(()).map_err(|e| worker::Error::RustError(format!("unrepresentable request: {e}")))?;
+/// Uses the raw method string (worker's `Method` maps unknown methods to GET). Never fails:
+/// what `http` cannot represent is left out and marked for a 400 ([`web::request_head`]).
+pub fn to_http_request(request: &web_sys::Request) -> http::Request<()> {
+    let mut head = web::request_head(&request.method(), &request.url(), &worker::Headers(request.headers()));
     // Cloudflare's edge sets this header itself; a client cannot forge it past the edge.
     if let Some(ip) = head.headers().get("cf-connecting-ip").and_then(|v| v.to_str().ok()) {
         let ip = web::ClientIp(ip.to_owned());
         head.extensions_mut().insert(ip);
     }
-    Ok(head)
+    head
 }

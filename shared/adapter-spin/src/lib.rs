@@ -21,27 +21,27 @@ mod kv_envelope;
 mod kv_sweep;
 mod lazy;
 mod log;
+mod response;
 mod sql;
 mod timer;
 
 use std::rc::Rc;
 
-use bytes::Bytes;
 use ports::Platform;
 use ports::clock::SystemClock;
 use ports::counters::SqlCounters;
 use ports::random::SystemRandom;
-use spin_sdk::http::{FromRequest, FullBody, IntoResponse};
 use spin_sdk::wasip3::http::types::{ErrorCode, Request as WasiRequest, Response as WasiResponse};
 use web::{App, Router};
 
 pub use assets::MountedFiles;
 pub use background::SpawnedTasks;
-pub use body::SpinBody;
+pub use body::{SpinBody, head_of};
 pub use config::SpinConfig;
 pub use http_client::{NoOutboundHttp, SpinHttp};
 pub use kv::SpinKv;
 pub use log::StdoutLog;
+pub use response::to_wasi_response;
 pub use sql::SpinSql;
 pub use timer::WasiTimer;
 
@@ -126,6 +126,9 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
 }
 
 /// Serves one request with the router `router` builds. Called by [`export_component!`].
+///
+/// Always answers with a response (never an `ErrorCode`, which Spin would turn into an empty
+/// 500): whatever the request holds becomes, at worst, a 400 problem.
 #[doc(hidden)]
 pub async fn serve(
     request: WasiRequest,
@@ -133,12 +136,11 @@ pub async fn serve(
     http_client: fn() -> Rc<dyn ports::HttpClient>,
     credentials: impl ratelimit::CredentialResolver + 'static,
 ) -> Result<WasiResponse, ErrorCode> {
-    let request = spin_sdk::http::Request::from_request(request)?;
-    let (mut head, body) = request.into_parts();
-    if let Some(ip) = client_addr::client_ip(&head.headers) {
-        head.extensions.insert(ip);
+    let mut head = head_of(&request);
+    if let Some(ip) = client_addr::client_ip(head.headers()) {
+        head.extensions_mut().insert(ip);
     }
     let app = App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials));
-    let response = app.handle(http::Request::from_parts(head, SpinBody::new(body)), platform_with(http_client())).await;
-    response.map(FullBody::<Bytes>::new).into_response()
+    let response = app.handle(head.map(|()| SpinBody::new(request)), platform_with(http_client())).await;
+    Ok(to_wasi_response(response))
 }

@@ -31,8 +31,7 @@ impl SpinSql {
     }
 
     async fn connection(&self) -> Result<Rc<Connection>, PortError> {
-        let connection =
-            self.connection.get_or_open(|| async { Connection::open(self.name).await.map_err(sql_error) }).await?;
+        let connection = self.connection.get_or_open(|| open(self.name)).await?;
         if self.migration.get() == Migration::Pending {
             // The runner's own statements come back through `run` while this is `Running`.
             self.migration.set(Migration::Running);
@@ -92,6 +91,21 @@ impl Sql for SpinSql {
         }
         Ok(results)
     }
+}
+
+/// Opens the database in write-ahead-log mode.
+///
+/// Spin gives every instance its own SQLite connection to one file. In SQLite's default
+/// rollback-journal mode a writer must wait until no connection is reading, and waiting
+/// connections back off in sleeps of up to 100 ms, so a burst of concurrent requests (each
+/// reading a session and counting a rate limit) took seconds. In WAL mode readers never block
+/// the writer. The mode is stored in the database file, so this is a no-op once set; D1
+/// manages its own journal, which is why this is not a migration.
+async fn open(name: &str) -> Result<Connection, PortError> {
+    let connection = Connection::open(name).await.map_err(sql_error)?;
+    let mode = connection.execute("PRAGMA journal_mode = WAL", Vec::new()).await.map_err(sql_error)?;
+    mode.collect().await.map_err(sql_error)?;
+    Ok(connection)
 }
 
 /// Whether `sql` is an INSERT/UPDATE/DELETE/REPLACE, whose change count Spin can report.

@@ -1,6 +1,7 @@
-//! `spin.toml` against the code, since no Spin runs here: every function is a component built
-//! from its own crate, Spin routes each of its routes to it, it is granted the database and
-//! store the adapter opens, and every variable it names exists (and matches `wrangler.toml`).
+//! `spin.toml` against the code, before any Spin runs: every function is a component built
+//! from its own crate, Spin's route matcher sends each of its routes to it (and every other
+//! path to the fallback), it is granted the database and store the adapter opens, and every
+//! variable it names exists (and matches `wrangler.toml`).
 
 use std::collections::BTreeSet;
 
@@ -17,6 +18,7 @@ fn functions() -> Vec<(&'static str, Router)> {
         ("auth", auth::router()),
         ("customers", customers::router()),
         ("docs", docs::router()),
+        ("fallback", fallback::router()),
         ("health", health::router()),
         ("orders", orders::router()),
         ("products", products::router()),
@@ -46,18 +48,29 @@ fn triggers(manifest: &Table) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The trigger Spin picks for `path`: an exact route, else the longest `/prefix/...` wildcard
-/// (which also matches the bare prefix).
-fn spin_route<'a>(triggers: &'a [(String, String)], path: &str) -> Option<&'a (String, String)> {
-    if let Some(exact) = triggers.iter().find(|(route, _)| route == path) {
-        return Some(exact);
+/// Spin's router over the manifest's triggers: routefinder 0.5.4 (what Spin 4.1 uses), routes
+/// added in manifest order (the order decides ties, see spin.toml), `/prefix/...` as
+/// `/prefix/*`.
+struct SpinRouter(routefinder::Router<usize>);
+
+impl SpinRouter {
+    fn new(triggers: &[(String, String)]) -> Self {
+        let mut router = routefinder::Router::new();
+        for (index, (route, _)) in triggers.iter().enumerate() {
+            let spec = match route.strip_suffix("/...") {
+                Some(prefix) => format!("{prefix}/*"),
+                None => route.clone(),
+            };
+            router.add(spec.as_str(), index).unwrap_or_else(|e| panic!("Spin cannot parse route {route}: {e}"));
+        }
+        Self(router)
     }
-    triggers
-        .iter()
-        .filter_map(|t| t.0.strip_suffix("/...").map(|prefix| (prefix, t)))
-        .filter(|(prefix, _)| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, t)| t)
+}
+
+/// The trigger Spin picks for `path`.
+fn spin_route<'a>(triggers: &'a [(String, String)], path: &str) -> Option<&'a (String, String)> {
+    let router = SpinRouter::new(triggers);
+    router.0.best_match(path).map(|found| &triggers[*found.handler()])
 }
 
 /// A concrete path for a route template (`{id}` → `x`, `{*rest}` → `x/y`).
@@ -103,14 +116,38 @@ fn spin_routes_every_route_to_its_own_component_and_no_route_is_dead() {
             used.insert(trigger.0.clone());
         }
     }
-    let dead: Vec<&String> = triggers.iter().map(|(route, _)| route).filter(|r| !used.contains(*r)).collect();
+    let dead: Vec<&String> =
+        triggers.iter().map(|(route, _)| route).filter(|r| !used.contains(*r) && *r != CATCH_ALL).collect();
     assert!(dead.is_empty(), "routes no function serves: {dead:?}");
+}
+
+/// The route Spin matches when nothing more specific does.
+const CATCH_ALL: &str = "/...";
+
+#[test]
+fn paths_no_function_routes_reach_the_fallback_component() {
+    let triggers = triggers(&manifest());
+    assert!(triggers.contains(&(CATCH_ALL.to_owned(), "fallback".to_owned())), "a catch-all route to `fallback`");
+    assert_eq!(triggers.iter().filter(|(route, _)| route == CATCH_ALL).count(), 1);
+    for path in ["/", "/missing", "/v3/orders", "/v1", "/healthz", "/openapi.yaml", "/v1/unknown/x"] {
+        let trigger = spin_route(&triggers, path).map(|t| t.1.as_str());
+        assert_eq!(trigger, Some("fallback"), "{path}");
+    }
+    // Prefixes of real routes still reach their functions, so their own 404/405 apply.
+    for (path, component) in [("/v1/orders/x/y", "orders"), ("/docs/nope", "docs"), ("/health", "health")] {
+        assert_eq!(spin_route(&triggers, path).map(|t| t.1.as_str()), Some(component), "{path}");
+    }
 }
 
 #[test]
 fn components_are_granted_the_store_and_database_the_adapter_opens() {
     let manifest = manifest();
     for (name, component) in table(&manifest["component"], "[component]") {
+        // The fallback serves only 404s: no storage at all.
+        if name == "fallback" {
+            assert!(component.get("key_value_stores").is_none() && component.get("sqlite_databases").is_none());
+            continue;
+        }
         assert_eq!(strings(component.get("key_value_stores")), [adapter_spin::KV_STORE], "{name}: KV (rate limits)");
         // Every function but the static docs reads SQL; docs needs none.
         let sql = strings(component.get("sqlite_databases"));

@@ -4,7 +4,9 @@
 //! TTL), then loads from the source (SQL) and fills both. Around that:
 //!
 //! - **single-flight**: concurrent misses of one key in one instance share one load
-//!   ([`flight`]);
+//!   ([`flight`]), and concurrent misses in different instances share one too: the loading
+//!   instance holds the key's lease (one atomic SQL upsert), the others wait for its value in
+//!   KV ([`lease`]);
 //! - **stale-while-revalidate**: an entry past its freshness but within its stale window is
 //!   served at once and refreshed in the background (`ctx.waitUntil` on Workers);
 //! - **probabilistic early refresh** (XFetch): a fresh entry is refreshed a little early, with a
@@ -20,8 +22,10 @@
 mod entry;
 mod epoch;
 pub mod flight;
+pub mod lease;
 mod local;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -32,6 +36,7 @@ use ports::{Platform, PortError};
 use web::Problem;
 
 use crate::entry::Entry;
+use crate::lease::Claim;
 
 /// How long an entry is fresh, and how much longer it may be served stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,13 +110,58 @@ pub async fn read_through(
     if let Some(answer) = from_memory(platform, key, policy, &load, now) {
         return Ok(answer);
     }
-    let (value, role) =
-        flight::single(&*platform.timer, key, load_and_store(platform.clone(), key.to_owned(), policy, load)).await;
+    let loaded_here = Rc::new(Cell::new(true));
+    let leader = load_once(platform.clone(), key.to_owned(), policy, load, Rc::clone(&loaded_here));
+    let (value, role) = flight::single(&*platform.timer, key, leader).await;
     let source = match role {
-        flight::Role::Loaded => Source::Miss,
-        flight::Role::Joined => Source::Shared,
+        flight::Role::Loaded if loaded_here.get() => Source::Miss,
+        flight::Role::Loaded | flight::Role::Joined => Source::Shared,
     };
     Ok((value?, source))
+}
+
+/// Loads `key` on behalf of this instance, once across instances: with the key's lease, or,
+/// while another instance holds it, by waiting for that instance's value to show up in KV
+/// (then `loaded_here` is cleared). The claim is retried as it waits, so a holder that stored
+/// nothing (the key does not exist) or vanished hands over at once; after
+/// [`lease::MAX_WAIT_POLLS`] looks this instance loads by itself.
+async fn load_once(
+    platform: Platform,
+    key: String,
+    policy: Policy,
+    load: Loader,
+    loaded_here: Rc<Cell<bool>>,
+) -> Result<Option<Vec<u8>>, Problem> {
+    for poll in 0..lease::MAX_WAIT_POLLS {
+        if poll % lease::CLAIM_EVERY_POLLS == 0 {
+            match lease::claim(&platform, &key).await {
+                Claim::Won(lease) => {
+                    let outcome = load_and_store(platform.clone(), key.clone(), policy, load).await;
+                    if let Err(error) = lease::release(&platform, lease).await {
+                        degraded(&platform, &key, &error);
+                    }
+                    return outcome;
+                }
+                Claim::Unknown(error) => {
+                    degraded(&platform, &key, &error);
+                    break;
+                }
+                Claim::Taken => {}
+            }
+        }
+        platform.timer.sleep(lease::POLL_INTERVAL).await;
+        let epoch = epoch::current(&key);
+        if let Some(entry) = kv_get(&platform, &key).await
+            && platform.clock.now_millis() < entry.stale_until
+        {
+            loaded_here.set(false);
+            if epoch::current(&key) == epoch {
+                local::put(&key, entry.clone());
+            }
+            return Ok(Some(entry.value));
+        }
+    }
+    load_and_store(platform, key, policy, load).await
 }
 
 /// Serves `key` from this instance's memory, if there and not expired.

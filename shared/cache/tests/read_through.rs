@@ -40,7 +40,8 @@ async fn a_cold_stampede_runs_one_query_and_later_reads_hit_the_tiers() {
     let before = platform.sql.statements_run();
     let reads = (0..50).map(|_| read_through(&ports, "stampede", POLICY, Rc::clone(&load)));
     let results = join_all(reads).await;
-    assert_eq!(platform.sql.statements_run() - before, 1, "50 concurrent cold reads, one SQL statement");
+    // The one load, plus claiming and releasing the key's cross-instance lease.
+    assert_eq!(platform.sql.statements_run() - before, 3, "50 concurrent cold reads: lease, one load, release");
     let first = results[0].as_ref().unwrap().0.clone();
     assert!(first.is_some());
     assert!(results.iter().all(|r| r.as_ref().unwrap().0 == first));
@@ -53,7 +54,37 @@ async fn a_cold_stampede_runs_one_query_and_later_reads_hit_the_tiers() {
     cache::clear_memory();
     let (_, source) = read_through(&ports, "stampede", POLICY, Rc::clone(&load)).await.unwrap();
     assert_eq!(source, Source::Kv, "another instance finds it in KV");
-    assert_eq!(platform.sql.statements_run() - before, 1);
+    assert_eq!(platform.sql.statements_run() - before, 3);
+}
+
+#[tokio::test]
+async fn a_reader_waits_for_the_instance_holding_the_lease_then_loads_if_it_stored_nothing() {
+    cache::clear_memory();
+    let platform = TestPlatform::new().await;
+    let ports = platform.platform();
+    // Another instance is loading the key: it holds the lease.
+    let cache::lease::Claim::Won(other) = cache::lease::claim(&ports, "contended").await else {
+        panic!("the first claim wins")
+    };
+    assert!(matches!(cache::lease::claim(&ports, "contended").await, cache::lease::Claim::Taken));
+    let loads = Rc::new(Cell::new(0));
+    let counted = Rc::clone(&loads);
+    let load: Loader = Rc::new(move || {
+        counted.set(counted.get() + 1);
+        Box::pin(async { Ok(Some(b"mine".to_vec())) })
+    });
+    let reader = read_through(&ports, "contended", POLICY, load);
+    let other_finishes = async {
+        // The other instance's load finds nothing to store (say the row does not exist).
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(loads.get(), 0, "no load while the lease is held");
+        cache::lease::release(&ports, other).await.unwrap();
+    };
+    let ((value, source), ()) = tokio::join!(async { reader.await.unwrap() }, other_finishes);
+    assert_eq!((value.as_deref(), source), (Some(&b"mine"[..]), Source::Miss), "then this one loads");
+    assert_eq!(loads.get(), 1);
 }
 
 /// KV as Workers KV behaves under a stampede: a read sees the store as it was when the read
@@ -95,7 +126,7 @@ async fn a_load_that_finishes_while_a_reader_waits_on_kv_is_not_repeated() {
     // Later readers wait longer on KV than the first load takes, and KV tells them nothing.
     let reads = (0..20).map(|_| read_through(&ports, "slow-kv", POLICY, Rc::clone(&load)));
     let sources: Vec<Source> = join_all(reads).await.into_iter().map(|r| r.unwrap().1).collect();
-    assert_eq!(platform.sql.statements_run() - before, 1, "one SQL statement: {sources:?}");
+    assert_eq!(platform.sql.statements_run() - before, 3, "one load (and its lease): {sources:?}");
     assert_eq!(sources.iter().filter(|s| **s == Source::Miss).count(), 1, "{sources:?}");
     assert!(sources.contains(&Source::Memory), "late readers find the loaded value in memory: {sources:?}");
 }

@@ -10,7 +10,7 @@ use ports::{Platform, PortErrorKind};
 use crate::middleware::{access_log, cors, request_id, security_headers};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
-use crate::{BodyError, HttpSettings, IncomingBody, Layer, Next, Problem, Request, Response, Router};
+use crate::{BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router};
 
 /// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
 /// every request.
@@ -121,6 +121,10 @@ impl App {
         };
         let route = Some(matched.template);
         let done = |outcome| Dispatched { route, outcome };
+        // A head the adapter could only build in part is refused before anything reads it.
+        if let Some(defect) = head.extensions.get::<MalformedRequest>() {
+            return done(Err(Problem::bad_request("malformed_request", defect.detail.clone())));
+        }
 
         if cors::is_preflight(&head.method, &head.headers) {
             return done(settings.cors.preflight(&head.headers, matched.methods).map(no_content));

@@ -12,6 +12,7 @@
 mod app;
 mod body;
 mod handler;
+mod head;
 mod layer;
 mod middleware;
 mod panic;
@@ -24,6 +25,7 @@ mod settings;
 pub use app::App;
 pub use body::{BodyError, IncomingBody, append_within_limit};
 pub use handler::Handler;
+pub use head::{MalformedRequest, request_head};
 pub use layer::{Layer, Next};
 pub use middleware::security_headers;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};

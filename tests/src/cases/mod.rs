@@ -16,24 +16,33 @@ use libtest_mimic::Trial;
 
 use crate::Target;
 use crate::client::Outcome;
+use crate::exceptions::{self, Handling};
 
 /// A named check.
 type Case = (&'static str, fn(&Target) -> Outcome);
 
+/// The cases run together, in parallel.
+const GROUPS: &[&[Case]] = &[
+    health::CASES,
+    errors::CASES,
+    headers::CASES,
+    cors::CASES,
+    auth::CASES,
+    domain::CASES,
+    limits::CASES,
+    caching::CASES,
+    docs::CASES,
+];
+
 /// Every case, as trials named `<runtime>::<module>::<case>`.
 pub fn trials(target: Arc<Target>) -> Vec<Trial> {
-    let cases = [
-        health::CASES,
-        errors::CASES,
-        headers::CASES,
-        cors::CASES,
-        auth::CASES,
-        domain::CASES,
-        limits::CASES,
-        caching::CASES,
-        docs::CASES,
-    ];
-    as_trials(&target, cases.into_iter().flatten())
+    as_trials(&target, GROUPS.iter().copied().flatten())
+}
+
+/// Every case's name, late ones included.
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    GROUPS.iter().copied().flatten().chain(docs::LATE_CASES).map(|(name, _)| *name)
 }
 
 /// Cases that must run alone, after [`trials`] finished (a browser, a fuzzer).
@@ -41,11 +50,14 @@ pub fn late_trials(target: Arc<Target>) -> Vec<Trial> {
     as_trials(&target, docs::LATE_CASES.iter())
 }
 
+/// Trials for `cases`; a case [`exceptions`] keeps from this runtime is listed as ignored.
 fn as_trials<'a>(target: &Arc<Target>, cases: impl Iterator<Item = &'a Case>) -> Vec<Trial> {
     cases
         .map(|&(name, case)| {
+            let not_run = exceptions::handling(target.runtime, name) == Some(Handling::NotRun);
             let target = Arc::clone(target);
             Trial::test(format!("{}::{name}", target.runtime), move || case(&target).map_err(Into::into))
+                .with_ignored_flag(not_run)
         })
         .collect()
 }

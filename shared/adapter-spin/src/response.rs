@@ -1,0 +1,43 @@
+//! `http::Response` → the `wasi:http` response, its body written in one piece.
+
+use bytes::Bytes;
+use http::header::CONTENT_LENGTH;
+use spin_sdk::wasip3::http::types::{Fields, Response as WasiResponse};
+use spin_sdk::wasip3::{wit_future, wit_stream};
+
+/// The response for the host: the head, `Content-Length` for a body (so the host frames it by
+/// length instead of chunking it), and the body written to the stream by a spawned task.
+///
+/// Never fails: a header list the host refuses (which our own headers never are) is replaced
+/// by an empty one, so the client still gets the status and body.
+pub fn to_wasi_response(response: http::Response<Bytes>) -> WasiResponse {
+    let (head, body) = response.into_parts();
+    let mut list: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len() + 1);
+    for (name, value) in &head.headers {
+        if name != CONTENT_LENGTH {
+            list.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
+        }
+    }
+    if !body.is_empty() {
+        list.push((CONTENT_LENGTH.as_str().to_owned(), body.len().to_string().into_bytes()));
+    }
+    let headers = Fields::from_list(&list).unwrap_or_else(|_| Fields::new());
+    // A trailers future whose writer is dropped still reports success: the body is complete
+    // once its bytes are written, so the connection is never aborted for want of trailers.
+    let (trailers_writer, trailers) = wit_future::new(|| Ok(None));
+    let contents = if body.is_empty() {
+        drop(trailers_writer);
+        None
+    } else {
+        let (mut writer, reader) = wit_stream::new();
+        spin_sdk::wasip3::spawn(async move {
+            writer.write_all(body.to_vec()).await;
+            drop(writer);
+            drop(trailers_writer);
+        });
+        Some(reader)
+    };
+    let (response, _transmitted) = WasiResponse::new(headers, contents, trailers);
+    let _ = response.set_status_code(head.status.as_u16());
+    response
+}
