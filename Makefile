@@ -13,7 +13,7 @@ setup:        ## install the pinned tool chain (idempotent)
 sizes:        ## release wasm sizes, raw and gzip -9
 	bash scripts/sizes.sh
 
-bench:        ## /health vs an empty Rust Worker on workerd: req/s, p50/p99, wasm bytes (~2 min)
+bench:        ## benchmarks with baselines: /health, the order read vs a hand-written Worker, Spin (~8 min)
 	bash scripts/bench.sh
 
 contract:     ## contract suite only (wrangler dev, and spin up when available)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks the shared middleware on the Cloudflare Worker: builds the Worker bundle
-# (target/worker) and the empty baseline Worker (tests/empty-worker -> target/empty-worker),
-# then runs the load generator (tests/bench), which serves both under workerd itself (not
-# wrangler dev) on loopback and prints requests/s, p50/p99 and wasm bytes (raw, gzip -9).
-# About 1-2 minutes with the binary's defaults (builds included).
+# The benchmarks (tests/bench): builds the Worker bundle (target/worker), the two baseline
+# Workers (tests/empty-worker -> target/empty-worker, tests/baseline-worker ->
+# target/baseline-worker) and the Spin components, then runs every scenario: /health vs an
+# empty Worker under workerd, the authenticated order read vs a hand-written Worker under
+# Miniflare's direct sockets (fresh and with 100,000 orders), and Spin. About 6-8 minutes
+# with the defaults, builds included when warm.
 #
 #   scripts/bench.sh                         build, then measure with the defaults
-#   scripts/bench.sh --no-build              measure the bundles already built
-#   scripts/bench.sh --edge-headers          requests as Cloudflare's edge passes them
+#   scripts/bench.sh --no-build              measure what is built
+#   scripts/bench.sh --only orders           one scenario (health, orders, orders-bulk, spin)
 #   scripts/bench.sh --seconds 20 --rounds 10   options go to the bench binary (see --help)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -20,12 +21,14 @@ if [ "${1:-}" = "--no-build" ]; then
 fi
 
 if [ "$build" = 1 ]; then
-  echo "==> building target/worker and target/empty-worker" >&2
+  echo "==> building target/worker, the baseline Workers and the Spin components" >&2
   mkdir -p target/bench
   log="$ROOT/target/bench/build.log"
   if ! {
     bash scripts/build-worker.sh &&
-      (cd tests/empty-worker && worker-build --release --out-dir "$ROOT/target/empty-worker")
+      (cd tests/empty-worker && worker-build --release --out-dir "$ROOT/target/empty-worker") &&
+      (cd tests/baseline-worker && worker-build --release --out-dir "$ROOT/target/baseline-worker") &&
+      bash scripts/build-spin.sh
   } >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "build failed; full log: $log" >&2

@@ -136,7 +136,16 @@ async fn load_once(
         if poll % lease::CLAIM_EVERY_POLLS == 0 {
             match lease::claim(&platform, &key).await {
                 Claim::Won(lease) => {
-                    let outcome = load_and_store(platform.clone(), key.clone(), policy, load).await;
+                    // A holder that stored and released between this reader's KV look and its
+                    // claim leaves the value behind: take it rather than load again.
+                    let found = kv_get(&platform, &key).await.filter(|e| platform.clock.now_millis() < e.stale_until);
+                    let outcome = match found {
+                        Some(entry) => {
+                            loaded_here.set(false);
+                            Ok(Some(entry.value))
+                        }
+                        None => load_and_store(platform.clone(), key.clone(), policy, load).await,
+                    };
                     if let Err(error) = lease::release(&platform, lease).await {
                         degraded(&platform, &key, &error);
                     }

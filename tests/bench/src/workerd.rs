@@ -3,12 +3,13 @@
 //! group that is stopped on drop.
 
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs;
 use std::net::{SocketAddr, TcpListener};
-use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::process::{self, Server};
 
 /// The compatibility date of `wrangler.toml` (workerd 1.20261023 accepts dates up to 2026-10-23).
 pub const COMPATIBILITY_DATE: &str = "2026-10-01";
@@ -161,25 +162,8 @@ pub fn config(config_dir: &Path, services: &[Service]) -> String {
     out
 }
 
-/// CPU time of process `pid` (`self` for this one) so far, all its threads together, from
-/// `/proc/PID/task/*/schedstat` (nanoseconds); `None` where that is not available.
-pub fn process_cpu_time(pid: &str) -> Option<Duration> {
-    let tasks = fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let mut total = 0u64;
-    for task in tasks.flatten() {
-        let text = fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        total += text.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0);
-    }
-    Some(Duration::from_nanos(total))
-}
-
-/// A running workerd, in its own process group so that stopping it stops everything it spawned.
-/// Stopped on drop.
-pub struct Workerd {
-    child: Child,
-    /// Where its stdout and stderr (including the Worker's `console.log` lines) go.
-    pub log_path: PathBuf,
-}
+/// workerd serving a config written by [`config`].
+pub struct Workerd(Server);
 
 impl Workerd {
     /// Writes `config` (made by [`config`] for `work_dir`) and the KV stub into `work_dir`, and
@@ -190,70 +174,39 @@ impl Workerd {
         fs::write(&stub_path, KV_STUB_JS).map_err(|e| format!("write {}: {e}", stub_path.display()))?;
         let config_path = work_dir.join("workerd.capnp");
         fs::write(&config_path, config).map_err(|e| format!("write {}: {e}", config_path.display()))?;
-        let log_path = work_dir.join("workerd.log");
-        let log = File::create(&log_path).map_err(|e| format!("create {}: {e}", log_path.display()))?;
-        let log_err = log.try_clone().map_err(|e| format!("log: {e}"))?;
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("start {}: {e}", binary.display()))?;
-        Ok(Self { child, log_path })
+        let mut command = Command::new(binary);
+        command.arg("serve").arg(&config_path);
+        Server::start("workerd", command, &work_dir.join("workerd.log"), false).map(Self)
     }
 
     /// The process (and group) id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.0.pid()
     }
 
-    /// CPU time workerd has used so far, all threads together (`/proc/PID/task/*/schedstat`,
-    /// nanosecond resolution); `None` where that is not available.
+    /// Where its output goes.
+    pub fn log_path(&self) -> &Path {
+        &self.0.log_path
+    }
+
+    /// CPU time workerd has used so far, all threads together.
     pub fn cpu_time(&self) -> Option<Duration> {
-        process_cpu_time(&self.child.id().to_string())
+        process::cpu_time(&self.0.pid().to_string())
     }
 
     /// `Some(reason)` if workerd has already exited.
     pub fn exited(&mut self) -> Option<String> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Some(format!("workerd exited ({status}); see {}", self.log_path.display())),
-            Ok(None) => None,
-            Err(e) => Some(format!("workerd: {e}")),
-        }
+        self.0.exited()
     }
 
     /// The last `lines` lines of its log.
     pub fn log_tail(&self, lines: usize) -> String {
-        let text = fs::read_to_string(&self.log_path).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        self.0.log_tail(lines)
     }
 
-    /// Stops the process group: `SIGTERM`, then `SIGKILL` after 5 s.
+    /// Stops it.
     pub fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-s", "TERM", "--", &group]).stderr(Stdio::null()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).stderr(Stdio::null()).status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Workerd {
-    fn drop(&mut self) {
-        self.stop();
+        self.0.stop();
     }
 }
 
