@@ -21,7 +21,7 @@ cargo fmt --all -- --check
 
 step "cargo clippy (native, Worker target, Spin target)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo clippy --locked --target wasm32-unknown-unknown -p adapter-cloudflare -p cloudflare-worker -p empty-worker -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown -p adapter-cloudflare -p cloudflare-worker -p empty-worker -p baseline-worker -- -D warnings
 cargo clippy --locked --target wasm32-wasip2 -p adapter-spin $(ls functions | sed 's/^/-p /') -- -D warnings
 
 step "native tests"

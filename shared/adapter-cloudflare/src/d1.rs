@@ -58,6 +58,14 @@ impl Sql for D1Sql {
         let results = call(database.as_ref(), "batch", &Array::of1(&prepared)).await?;
         Array::from(&results).iter().map(|result| statement_result(&result)).collect()
     }
+
+    /// One D1 round trip for every read (a batch; a lone statement runs as itself).
+    async fn batch_read(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        match statements {
+            [single] => Ok(vec![self.run(single).await?]),
+            _ => self.batch(statements).await,
+        }
+    }
 }
 
 /// Calls an async JavaScript method and awaits its promise.

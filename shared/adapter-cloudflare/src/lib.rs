@@ -56,7 +56,7 @@ pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
     Platform {
         sql: Rc::new(D1Sql::new(env.clone(), D1_BINDING)),
         kv: Rc::new(WorkersKv::new(env.clone(), KV_BINDING)),
-        config: Rc::new(EnvConfig::new(env.clone())),
+        config: Rc::new(ports::Remembered::new(EnvConfig::new(env.clone()))),
         clock: Rc::new(JsClock),
         timer: Rc::new(JsTimer),
         random: Rc::new(SystemRandom),

@@ -19,12 +19,19 @@ pub struct MemoryKv {
     entries: RefCell<BTreeMap<String, Entry>>,
     clock: Rc<dyn Clock>,
     outage: Cell<bool>,
+    remote: Cell<bool>,
 }
 
 impl MemoryKv {
     /// An empty store whose TTLs follow `clock`.
     pub fn new(clock: Rc<dyn Clock>) -> Self {
-        Self { entries: RefCell::new(BTreeMap::new()), clock, outage: Cell::new(false) }
+        Self { entries: RefCell::new(BTreeMap::new()), clock, outage: Cell::new(false), remote: Cell::new(false) }
+    }
+
+    /// Makes the store report itself remote ([`Kv::is_local`] false), as Workers KV does, so
+    /// callers take the paths they take at the edge.
+    pub fn set_remote(&self, remote: bool) {
+        self.remote.set(remote);
     }
 
     /// Makes every call fail as unavailable (or work again), to test degraded paths.
@@ -43,6 +50,10 @@ impl MemoryKv {
 
 #[async_trait(?Send)]
 impl Kv for MemoryKv {
+    fn is_local(&self) -> bool {
+        !self.remote.get()
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
         self.check_up()?;
         check_key(key)?;

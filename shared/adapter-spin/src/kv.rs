@@ -62,6 +62,11 @@ fn kv_error(error: Error) -> PortError {
 
 #[async_trait(?Send)]
 impl Kv for SpinKv {
+    /// Spin's store is a SQLite file beside the runtime.
+    fn is_local(&self) -> bool {
+        true
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
         check_key(key)?;
         let store = self.store().await?;

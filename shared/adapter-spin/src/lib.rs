@@ -1,8 +1,10 @@
 //! Spin adapter: the ports over Spin's SQLite, key-value, variables and outbound HTTP, and
 //! [`export_component!`], the one line a function crate writes to become a Spin component.
 //!
-//! Spin creates a fresh instance per request, so there is no state to keep between requests:
-//! each call builds the function's router and the platform, serves, and ends.
+//! Spin (4.1, wasi:http 0.3) reuses an instance for a number of requests, some concurrently:
+//! the pipeline is built once per instance and per-instance memories (settings, checked
+//! tokens, the cache's memory tier) serve every request the instance gets; the platform is
+//! built per request.
 //!
 //! Spin has no migration tool: the SQL adapter applies pending files from `/migrations` on an
 //! instance's first SQL statement (a single `SELECT MAX(version)` when already current).
@@ -116,13 +118,18 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
         assets: Rc::new(MountedFiles),
         sql,
         kv: Rc::new(SpinKv::new(KV_STORE)),
-        config: Rc::new(SpinConfig),
+        config: Rc::new(ports::Remembered::new(SpinConfig)),
         clock: Rc::new(SystemClock),
         timer: Rc::new(WasiTimer),
         random: Rc::new(SystemRandom),
         http,
         log: Rc::new(StdoutLog),
     }
+}
+
+thread_local! {
+    /// This instance's pipeline.
+    static APP: std::cell::OnceCell<Rc<App>> = const { std::cell::OnceCell::new() };
 }
 
 /// Serves one request with the router `router` builds. Called by [`export_component!`].
@@ -140,7 +147,11 @@ pub async fn serve(
     if let Some(ip) = client_addr::client_ip(head.headers()) {
         head.extensions_mut().insert(ip);
     }
-    let app = App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials));
+    // Spin reuses an instance for many requests: build the pipeline (and load its settings and
+    // rules) once per instance, not per request.
+    let app = APP.with(|app| {
+        Rc::clone(app.get_or_init(|| Rc::new(App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials)))))
+    });
     let response = app.handle(head.map(|()| SpinBody::new(request)), platform_with(http_client())).await;
     Ok(to_wasi_response(response))
 }

@@ -18,7 +18,9 @@ mod principal;
 pub mod settings;
 pub mod tokens;
 
-pub use authenticate::{VerifiedApiKey, authenticate, authenticate_optional, stored_roles, verified_api_key};
+pub use authenticate::{
+    VerifiedApiKey, authenticate, authenticate_optional, authenticate_with, stored_roles, verified_api_key,
+};
 pub use permissions::{Permission, Role};
 pub use principal::{Credential, Principal, forbidden, invalid_token, unauthenticated};
 pub use settings::TokenSettings;

@@ -8,7 +8,7 @@ use identity::crypto::{b64url, b64url_decode, hmac_sha256};
 use identity::keys::SigningKeys;
 use identity::tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, ChallengeClaims, MFA_CHALLENGE_TYPE, Registered, TokenError, challenge_audience,
-    check_header, issue, parse, verify, verify_signature_and_time,
+    check_header, issue, parse, verify, verify_access, verify_signature_and_time,
 };
 use jwt_compact::alg::{Hs256, Hs256Key};
 use serde_json::{Value, json};
@@ -214,4 +214,28 @@ fn leeway_tolerates_small_skew_only() {
         verify::<AccessClaims>(&s, ACCESS_TOKEN_TYPE, &s.audience, &token, NOW - 31).unwrap_err(),
         TokenError::NotYetValid
     );
+}
+
+#[test]
+fn remembered_signatures_never_skip_the_time_issuer_or_audience_checks() {
+    let s = settings();
+    let token = issue(&s, ACCESS_TOKEN_TYPE, access_claims("u1"), NOW, 900).unwrap();
+    assert_eq!(verify_access(&s, &token, NOW).unwrap(), access_claims("u1"));
+    assert_eq!(verify_access(&s, &token, NOW + 60).unwrap(), access_claims("u1"), "remembered");
+    assert_eq!(verify_access(&s, &token, NOW + 900 + 31).unwrap_err(), TokenError::Expired, "expiry still applies");
+    assert_eq!(verify_access(&s, &token, NOW - 31).unwrap_err(), TokenError::NotYetValid);
+    let other_audience = TokenSettings { audience: "someone-else".into(), keys: Rc::clone(&s.keys), ..settings() };
+    assert_eq!(verify_access(&other_audience, &token, NOW).unwrap_err(), TokenError::Audience);
+
+    // A forged signature is refused every time (nothing is remembered for it).
+    let forged = forge(good_header(), good_claims(), |_| vec![0; 64]);
+    for _ in 0..2 {
+        assert_eq!(verify_access(&s, &forged, NOW).unwrap_err(), TokenError::Signature);
+    }
+    // New keys (a rotation that dropped k1): what k1 signed is checked again, and refused.
+    let rotated = TokenSettings {
+        keys: Rc::new(SigningKeys::parse("k2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap()),
+        ..settings()
+    };
+    assert_eq!(verify_access(&rotated, &token, NOW).unwrap_err(), TokenError::UnknownKey);
 }

@@ -37,6 +37,14 @@ pub trait Kv {
 
     /// Up to `limit` live keys starting with `prefix`, continuing after `cursor`.
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<KeyPage, PortError>;
+
+    /// Whether the store lives beside the instance (Spin's SQLite-backed store, memory), so a
+    /// read costs about as much as a local database query and may sit on a request's path.
+    /// A remote store (Workers KV: a network hop, tens of milliseconds when the key is not
+    /// cached at the location) answers `false`, and callers keep it off the request's path.
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 /// Validates a key the same way on every backend, so a key that works in tests works at the edge.

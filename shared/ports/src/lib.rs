@@ -24,7 +24,7 @@ use std::rc::Rc;
 pub use assets::Assets;
 pub use background::Background;
 pub use clock::Clock;
-pub use config::{Config, Secret};
+pub use config::{Config, Remembered, Secret};
 pub use counters::Counters;
 pub use error::{PortError, PortErrorKind};
 pub use http_client::HttpClient;

@@ -230,6 +230,18 @@ pub trait Sql {
     /// Runs `statements` in order as one transaction: all apply or none does.
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError>;
 
+    /// Runs read-only `statements` in order, in one round trip where the backend charges one
+    /// per call (D1 sends them as one batch), with no promise beyond each statement's own
+    /// consistency. The default runs them one after the other, which is what an in-process
+    /// database (Spin's SQLite, rusqlite) does best: no transaction, no write lock.
+    async fn batch_read(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in statements {
+            results.push(self.run(statement).await?);
+        }
+        Ok(results)
+    }
+
     /// Runs a query and returns its rows.
     async fn query(&self, statement: &Statement) -> Result<Vec<Row>, PortError> {
         Ok(self.run(statement).await?.rows)

@@ -62,7 +62,7 @@ impl Layer for RateLimitLayer {
             let acquire = async {
                 match rule.store {
                     Store::Exact => platform.counters.acquire(&key, &rule.spec, now).await,
-                    Store::Approximate => approximate::acquire(&*platform.kv, &key, &rule.spec, now).await,
+                    Store::Approximate => approximate::acquire(platform, &key, &rule.spec, now).await,
                 }
             };
             let decision = within(&*platform.timer, rule.store_timeout, "rate limit store", acquire).await;
