@@ -3,6 +3,7 @@
 use http::{HeaderValue, StatusCode, header};
 use identity::email::normalize_email;
 use identity::ids::new_id;
+use identity::permissions::ADMIN_ROLE_FILTER;
 use identity::{authenticate, stored_roles};
 use serde::{Deserialize, Serialize};
 use web::ports::PortErrorKind;
@@ -72,14 +73,14 @@ pub async fn register(request: Request) -> Result<Response, Problem> {
     let inserted = platform
         .sql
         .query_optional(
-            &Statement::new(
+            &Statement::new(format!(
                 // The bootstrap email becomes admin only while no admin exists.
                 "INSERT INTO users (id, email, password_hash, roles, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, CASE WHEN ?4 = 1 AND NOT EXISTS \
-                   (SELECT 1 FROM users WHERE (' ' || roles || ' ') LIKE '% admin %') \
+                   (SELECT 1 FROM users WHERE {ADMIN_ROLE_FILTER}) \
                    THEN 'customer admin' ELSE 'customer' END, ?5, ?5) \
-                 RETURNING id, email, roles, mfa_enabled, created_at",
-            )
+                 RETURNING id, email, roles, mfa_enabled, created_at"
+            ))
             .bind(id.as_str())
             .bind(email.as_str())
             .bind(password_hash)

@@ -1,7 +1,7 @@
 //! User administration: listing users and changing roles.
 
 use http::StatusCode;
-use identity::permissions::format_list;
+use identity::permissions::{ADMIN_ROLE_FILTER, format_list};
 use identity::{Permission, Role, authenticate};
 use rest::audit::{self, Entry};
 use serde::{Deserialize, Serialize};
@@ -118,8 +118,8 @@ pub async fn set_roles(request: Request) -> Result<Json<User>, Problem> {
     // stays admin when this one stops being one (two admins demoting each other at once must
     // not leave none).
     let unchanged = before.roles.join(" ");
-    let other_admin = "EXISTS (SELECT 1 FROM users WHERE id <> ? AND (' ' || roles || ' ') LIKE '% admin %')";
-    let admin_remains = if keeps_admin { "1".to_owned() } else { other_admin.to_owned() };
+    let other_admin = format!("EXISTS (SELECT 1 FROM users WHERE id <> ? AND {ADMIN_ROLE_FILTER})");
+    let admin_remains = if keeps_admin { "1".to_owned() } else { other_admin };
     let guard = format!("EXISTS (SELECT 1 FROM users WHERE id = ? AND roles = ?) AND {admin_remains}");
     let mut guard_params = vec![Value::from(user_id.as_str()), Value::from(unchanged.as_str())];
     if !keeps_admin {

@@ -9,8 +9,8 @@ use ports::random::SystemRandom;
 use web::{App, Response};
 
 use crate::{
-    CapturedLog, DirectoryAssets, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, QueuedBackground,
-    YieldingTimer,
+    CapturedLog, DirectoryAssets, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, PlanCheckedSql,
+    QueuedBackground, YieldingTimer,
 };
 
 /// 2026-01-01T00:00:00Z, where test clocks start.
@@ -34,6 +34,8 @@ pub struct TestPlatform {
     pub background: Rc<QueuedBackground>,
     /// Static files (none unless a test points it at a directory).
     pub assets: Rc<DirectoryAssets>,
+    /// `sql` as the code under test sees it.
+    checked_sql: Rc<PlanCheckedSql>,
 }
 
 impl TestPlatform {
@@ -46,6 +48,7 @@ impl TestPlatform {
     pub fn with_sql(sql: Rc<NativeSql>) -> Self {
         let clock = Rc::new(ManualClock::at(TEST_EPOCH_MILLIS));
         Self {
+            checked_sql: Rc::new(PlanCheckedSql::new(sql.clone())),
             sql,
             kv: Rc::new(MemoryKv::new(clock.clone())),
             config: Rc::new(MapConfig::default()),
@@ -57,17 +60,19 @@ impl TestPlatform {
         }
     }
 
-    /// The ports, as handlers see them.
+    /// The ports, as handlers see them: the database checks every statement's query plan
+    /// ([`PlanCheckedSql`]).
     pub fn platform(&self) -> Platform {
+        let sql = self.checked_sql.clone();
         Platform {
-            sql: self.sql.clone(),
+            sql: sql.clone(),
             kv: self.kv.clone(),
             config: self.config.clone(),
             clock: self.clock.clone(),
             timer: Rc::new(YieldingTimer),
             random: Rc::new(SystemRandom),
             http: self.http.clone(),
-            counters: Rc::new(SqlCounters::new(self.sql.clone())),
+            counters: Rc::new(SqlCounters::new(sql)),
             background: self.background.clone(),
             assets: self.assets.clone(),
             log: self.log.clone(),

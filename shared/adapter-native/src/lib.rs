@@ -1,7 +1,8 @@
 //! Native adapters: every port implemented in-process, so whole request flows run under
 //! `cargo test` in milliseconds, against the same SQL files and the same pipeline as the edge.
 //!
-//! - [`NativeSql`]: rusqlite (bundled SQLite, in memory), migrated with the shipped files.
+//! - [`NativeSql`]: rusqlite (bundled SQLite, in memory), migrated with the shipped files;
+//!   [`PlanCheckedSql`] fails a test whose code reads a growing table without an index.
 //! - [`MemoryKv`]: a map with TTLs on the port's clock.
 //! - [`MapConfig`], [`ManualClock`], [`YieldingTimer`], [`FakeHttp`], [`CapturedLog`]: inspectable test doubles.
 //! - [`TestPlatform`]: all of them wired into a [`ports::Platform`], plus a `call` helper that
@@ -18,6 +19,7 @@ mod harness;
 mod http_client;
 mod kv;
 mod log;
+mod query_plans;
 mod sql;
 mod timer;
 
@@ -30,5 +32,6 @@ pub use http_client::FakeHttp;
 pub use kv::MemoryKv;
 pub use log::CapturedLog;
 pub use ports::clock::SystemClock;
+pub use query_plans::PlanCheckedSql;
 pub use sql::NativeSql;
 pub use timer::YieldingTimer;

@@ -35,6 +35,43 @@ impl NativeSql {
         self.statements.get()
     }
 
+    /// The tables `statement`'s plan reads whole (`SCAN <table>` without an index), by their
+    /// table names (aliases resolved). CTEs, subqueries and constant rows are not tables.
+    pub fn full_scans(&self, statement: &Statement) -> Vec<String> {
+        let connection = self.connection.borrow();
+        let tables: Vec<String> = connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .and_then(|mut q| q.query_map([], |row| row.get::<_, String>(0))?.collect())
+            .unwrap_or_default();
+        let explain = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+        let details: Vec<String> = connection
+            .prepare(&explain)
+            .and_then(|mut q| {
+                let params = params_from_iter(statement.params.iter().map(to_sql));
+                q.query_map(params, |row| row.get::<_, String>(3))?.collect()
+            })
+            .unwrap_or_default();
+        let words: Vec<&str> =
+            statement.sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+        let table_of = |name: &str| -> Option<String> {
+            if tables.iter().any(|t| t == name) {
+                return Some(name.to_owned());
+            }
+            // An alias: `<table> <alias>` or `<table> AS <alias>`.
+            words.iter().enumerate().filter(|(_, w)| **w == name).find_map(|(i, _)| {
+                let before = words.get(i.checked_sub(1)?)?;
+                let table = if before.eq_ignore_ascii_case("AS") { words.get(i.checked_sub(2)?)? } else { before };
+                tables.iter().find(|t| t.as_str() == *table).cloned()
+            })
+        };
+        details
+            .iter()
+            .filter_map(|detail| detail.strip_prefix("SCAN "))
+            .filter(|rest| !rest.contains(" USING "))
+            .filter_map(|rest| table_of(rest.split_whitespace().next().unwrap_or("")))
+            .collect()
+    }
+
     fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
         check_params(&statement.params)?;
         let mut prepared = connection.prepare(&statement.sql).map_err(port_error)?;

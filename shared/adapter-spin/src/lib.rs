@@ -152,6 +152,7 @@ pub async fn serve(
     let app = APP.with(|app| {
         Rc::clone(app.get_or_init(|| Rc::new(App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials)))))
     });
+    let head_request = head.method() == http::Method::HEAD;
     let response = app.handle(head.map(|()| SpinBody::new(request)), platform_with(http_client())).await;
-    Ok(to_wasi_response(response))
+    Ok(to_wasi_response(response, head_request))
 }

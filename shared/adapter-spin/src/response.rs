@@ -5,12 +5,16 @@ use http::header::CONTENT_LENGTH;
 use spin_sdk::wasip3::http::types::{Fields, Response as WasiResponse};
 use spin_sdk::wasip3::{wit_future, wit_stream};
 
-/// The response for the host: the head, `Content-Length` for a body (so the host frames it by
-/// length instead of chunking it), and the body written to the stream by a spawned task.
+/// The response for the host: the head, `Content-Length` (so the host frames the body by length
+/// instead of chunking it: a chunked body ends with a terminator written after the guest
+/// closes its stream, one more write for the client to wait on), and the body written to the
+/// stream by a spawned task. `Content-Length: 0` goes on every empty response that may have a
+/// body: not on 1xx, 204, 304, or the answer to a `HEAD` (`head_request`), whose length
+/// would be the `GET`'s.
 ///
 /// Never fails: a header list the host refuses (which our own headers never are) is replaced
 /// by an empty one, so the client still gets the status and body.
-pub fn to_wasi_response(response: http::Response<Bytes>) -> WasiResponse {
+pub fn to_wasi_response(response: http::Response<Bytes>, head_request: bool) -> WasiResponse {
     let (head, body) = response.into_parts();
     let mut list: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len() + 1);
     for (name, value) in &head.headers {
@@ -18,7 +22,9 @@ pub fn to_wasi_response(response: http::Response<Bytes>) -> WasiResponse {
             list.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
         }
     }
-    if !body.is_empty() {
+    let status = head.status.as_u16();
+    let bodiless = head_request || status < 200 || status == 204 || status == 304;
+    if !body.is_empty() || !bodiless {
         list.push((CONTENT_LENGTH.as_str().to_owned(), body.len().to_string().into_bytes()));
     }
     let headers = Fields::from_list(&list).unwrap_or_else(|_| Fields::new());

@@ -171,6 +171,11 @@ pub fn format_list<T: fmt::Display>(items: &[T]) -> String {
     items.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
 
+/// SQL condition on `users.roles` (space-separated names) that holds for admins. It is the
+/// condition of the partial index `users_admins` (migration 0008), so queries that use it
+/// exactly read only the admins, never every user.
+pub const ADMIN_ROLE_FILTER: &str = "instr(' ' || roles || ' ', ' admin ') > 0";
+
 #[cfg(test)]
 mod tests {
     use super::*;
