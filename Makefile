@@ -1,10 +1,13 @@
 # Entry points; each script is self-contained and can be run directly.
-.PHONY: dev test setup sizes bench contract spin-build worker-build
+.PHONY: dev dev-spin test setup sizes bench contract spin-build worker-build
 
 dev:          ## set up, migrate local D1, serve on http://127.0.0.1:8787 (wrangler dev)
 	bash scripts/dev.sh
 
-test:         ## set up and run every test (lints, native, wasm, contract suite, sizes)
+dev-spin:     ## set up, build the Spin components, serve on http://127.0.0.1:3000 (spin up, local SQLite)
+	bash scripts/dev-spin.sh
+
+test:         ## set up and run every test (lints, native, wasm, contract suite on both runtimes, sizes)
 	bash scripts/test.sh
 
 setup:        ## install the pinned tool chain (idempotent)

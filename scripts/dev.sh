@@ -5,15 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/setup.sh
-# Local secrets (gitignored), generated once: an Ed25519 signing key and the auth secret.
-if [ ! -f .dev.vars ]; then
-  random_b64url() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
-  {
-    echo "JWT_SIGNING_KEYS=dev-$(date +%Y%m%d):$(random_b64url)"
-    echo "AUTH_SECRET=$(random_b64url)"
-  } >.dev.vars
-  echo "wrote .dev.vars with fresh local secrets"
-fi
+bash scripts/dev-secrets.sh
 # No terminal on stdin: wrangler applies without asking (a "no" would serve an empty database).
 scripts/wrangler d1 migrations apply DB --local </dev/null
 exec scripts/wrangler dev --local --ip 127.0.0.1 --port "${PORT:-8787}" --show-interactive-dev-session=false

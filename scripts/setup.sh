@@ -8,7 +8,8 @@
 # Installs: rustup targets wasm32-unknown-unknown + wasm32-wasip2, worker-build, wasm-bindgen-cli
 # (at the exact wasm-bindgen version in Cargo.lock), wasm-bindgen-test-runner, and the npm tools in
 # package.json (wrangler, binaryen's wasm-opt, esbuild, Node 22 for wrangler, Swagger UI, ReDoc,
-# playwright-core), schemathesis (PyPI, in .tools/venv) and Debian's Chromium.
+# playwright-core), schemathesis (PyPI, in .tools/venv) and Debian's Chromium, and reports the
+# Spin CLI scripts/find-spin.sh finds (unpacking ../shared/tools/spin when that is the one).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -72,6 +73,13 @@ if [ -x "$CHROMIUM_BIN" ]; then
   echo "chromium: present"
 else
   apt_install chromium
+fi
+
+step "Spin CLI (SPIN_BIN, PATH, or ../shared/tools/spin)"
+if spin_bin=$(bash scripts/find-spin.sh); then
+  "$spin_bin" --version
+else
+  echo "no Spin CLI: the contract suite will run on wrangler dev only (install Spin >= 4.1, see README)"
 fi
 
 "$NODE22" --version

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the tool chain and runs every test: formatting and lints, native unit and whole-flow
 # tests, wasm-bindgen tests (Node), the Spin component build, and the contract suite against
-# wrangler dev (and spin up when a spin binary is available). Prints wasm sizes at the end.
+# wrangler dev and spin up (Spin from SPIN_BIN, PATH or ../shared/tools/spin; only a machine
+# with none of them skips it, loudly). Prints wasm sizes at the end.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -15,6 +16,9 @@ if [[ "$free_mb" =~ ^[0-9]+$ ]] && ((free_mb < 4096)); then
 fi
 
 bash scripts/setup.sh
+# The contract suite runs on the Spin found here (it looks the same way itself when unset).
+SPIN_BIN="$(bash scripts/find-spin.sh || true)"
+export SPIN_BIN
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

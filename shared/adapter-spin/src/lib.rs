@@ -1,4 +1,5 @@
-//! Spin adapter: the ports over Spin's SQLite, key-value, variables and outbound HTTP, and
+//! Spin adapter: the ports over Spin's SQLite (key-value entries included), variables and
+//! outbound HTTP, and
 //! [`export_component!`], the one line a function crate writes to become a Spin component.
 //!
 //! Spin (4.1, wasi:http 0.3) reuses an instance for a number of requests, some concurrently:
@@ -18,9 +19,6 @@ mod body;
 mod client_addr;
 mod config;
 mod http_client;
-mod kv;
-mod kv_envelope;
-mod kv_sweep;
 mod lazy;
 mod log;
 mod response;
@@ -32,6 +30,7 @@ use std::rc::Rc;
 use ports::Platform;
 use ports::clock::SystemClock;
 use ports::counters::SqlCounters;
+use ports::kv::SqlKv;
 use ports::random::SystemRandom;
 use spin_sdk::wasip3::http::types::{ErrorCode, Request as WasiRequest, Response as WasiResponse};
 use web::{App, Router};
@@ -41,7 +40,6 @@ pub use background::SpawnedTasks;
 pub use body::{SpinBody, head_of};
 pub use config::SpinConfig;
 pub use http_client::{NoOutboundHttp, SpinHttp};
-pub use kv::SpinKv;
 pub use log::StdoutLog;
 pub use response::to_wasi_response;
 pub use sql::SpinSql;
@@ -52,10 +50,10 @@ pub use ratelimit as __ratelimit;
 #[doc(hidden)]
 pub use spin_sdk as __spin;
 
-/// The SQLite database every component is granted in `spin.toml`.
+/// The SQLite database every component is granted in `spin.toml`. It also holds the
+/// key-value port's entries ([`ports::kv::SqlKv`]): Spin's own key-value store has no expiry,
+/// and listing its keys holds a lock under which other requests of a reused instance deadlock.
 pub const DATABASE: &str = "default";
-/// The key-value store every component is granted in `spin.toml`.
-pub const KV_STORE: &str = "default";
 
 /// Exports a function's router as this component's `wasi:http` handler.
 ///
@@ -111,13 +109,13 @@ pub fn platform() -> Platform {
 }
 
 fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
-    let sql = Rc::new(SpinSql::new(DATABASE));
+    let sql: Rc<dyn ports::Sql> = Rc::new(SpinSql::new(DATABASE));
     Platform {
         counters: Rc::new(SqlCounters::new(sql.clone())),
         background: Rc::new(SpawnedTasks),
         assets: Rc::new(MountedFiles),
+        kv: Rc::new(SqlKv::new(sql.clone(), Rc::new(SystemClock), Rc::new(SystemRandom))),
         sql,
-        kv: Rc::new(SpinKv::new(KV_STORE)),
         config: Rc::new(ports::Remembered::new(SpinConfig)),
         clock: Rc::new(SystemClock),
         timer: Rc::new(WasiTimer),

@@ -1,4 +1,4 @@
-//! SQL over Spin's SQLite, with migrations applied on first use.
+//! SQL over Spin's SQLite, with migrations applied on an instance's first use.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -17,7 +17,14 @@ enum Migration {
     Done,
 }
 
-/// A Spin SQLite database, opened (and migrated) on the first statement.
+thread_local! {
+    /// Whether this instance has brought the database up to date ([`SpinSql::prepare`]): after
+    /// that, a request's first statement is its own (Spin reuses instances for many requests).
+    static PREPARED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A Spin SQLite database, opened on the first statement of a request (and prepared on the
+/// first of an instance).
 pub struct SpinSql {
     name: &'static str,
     connection: Lazy<Connection>,
@@ -31,15 +38,30 @@ impl SpinSql {
     }
 
     async fn connection(&self) -> Result<Rc<Connection>, PortError> {
-        let connection = self.connection.get_or_open(|| open(self.name)).await?;
-        if self.migration.get() == Migration::Pending {
+        let connection =
+            self.connection.get_or_open(|| async { Connection::open(self.name).await.map_err(sql_error) }).await?;
+        if !PREPARED.get() && self.migration.get() == Migration::Pending {
             // The runner's own statements come back through `run` while this is `Running`.
             self.migration.set(Migration::Running);
-            let applied = migrations::apply_pending(self).await;
-            self.migration.set(if applied.is_ok() { Migration::Done } else { Migration::Pending });
-            applied?;
+            let prepared = self.prepare(&connection).await;
+            self.migration.set(if prepared.is_ok() { Migration::Done } else { Migration::Pending });
+            prepared?;
+            PREPARED.set(true);
         }
         Ok(connection)
+    }
+
+    /// Brings the database up to date: write-ahead-log mode, then pending migrations.
+    ///
+    /// Spin gives every request its own SQLite connection to one file. In SQLite's default
+    /// rollback-journal mode a writer must wait until no connection is reading, and waiting
+    /// connections back off in sleeps of up to 100 ms, so a burst of concurrent requests (each
+    /// reading a session and counting a rate limit) took seconds. In WAL mode readers never
+    /// block the writer. The mode is stored in the database file; D1 manages its own journal,
+    /// which is why this is not a migration.
+    async fn prepare(&self, connection: &Connection) -> Result<(), PortError> {
+        Self::run_on(connection, &Statement::new("PRAGMA journal_mode = WAL")).await?;
+        migrations::apply_pending(self).await.map(drop)
     }
 
     async fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
@@ -91,21 +113,6 @@ impl Sql for SpinSql {
         }
         Ok(results)
     }
-}
-
-/// Opens the database in write-ahead-log mode.
-///
-/// Spin gives every instance its own SQLite connection to one file. In SQLite's default
-/// rollback-journal mode a writer must wait until no connection is reading, and waiting
-/// connections back off in sleeps of up to 100 ms, so a burst of concurrent requests (each
-/// reading a session and counting a rate limit) took seconds. In WAL mode readers never block
-/// the writer. The mode is stored in the database file, so this is a no-op once set; D1
-/// manages its own journal, which is why this is not a migration.
-async fn open(name: &str) -> Result<Connection, PortError> {
-    let connection = Connection::open(name).await.map_err(sql_error)?;
-    let mode = connection.execute("PRAGMA journal_mode = WAL", Vec::new()).await.map_err(sql_error)?;
-    mode.collect().await.map_err(sql_error)?;
-    Ok(connection)
 }
 
 /// Whether `sql` is an INSERT/UPDATE/DELETE/REPLACE, whose change count Spin can report.

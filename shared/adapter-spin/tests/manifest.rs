@@ -140,19 +140,15 @@ fn paths_no_function_routes_reach_the_fallback_component() {
 }
 
 #[test]
-fn components_are_granted_the_store_and_database_the_adapter_opens() {
+fn components_are_granted_the_database_the_adapter_opens_and_nothing_else() {
     let manifest = manifest();
     for (name, component) in table(&manifest["component"], "[component]") {
-        // The fallback serves only 404s: no storage at all.
-        if name == "fallback" {
-            assert!(component.get("key_value_stores").is_none() && component.get("sqlite_databases").is_none());
-            continue;
-        }
-        assert_eq!(strings(component.get("key_value_stores")), [adapter_spin::KV_STORE], "{name}: KV (rate limits)");
-        // Every function but the static docs reads SQL; docs needs none.
+        // Key-value entries live in the SQL database too (ports::kv::SqlKv).
+        assert!(component.get("key_value_stores").is_none(), "{name}: no Spin key-value store");
         let sql = strings(component.get("sqlite_databases"));
-        if name == "docs" {
-            assert!(sql.is_empty(), "docs is granted no database");
+        // The fallback reads nothing; everything else SQL (the docs its rate-limit counters).
+        if name == "fallback" {
+            assert!(sql.is_empty(), "{name} is granted no database");
         } else {
             assert_eq!(sql, [adapter_spin::DATABASE], "{name}: SQLite");
         }

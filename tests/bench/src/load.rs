@@ -120,8 +120,14 @@ fn next_source() -> IpAddr {
 }
 
 impl Connection {
-    /// Opens a connection to `target`.
+    /// Opens a connection to `target`, giving up after [`REQUEST_TIMEOUT`].
     pub async fn open(target: &Target) -> Result<Self, String> {
+        tokio::time::timeout(REQUEST_TIMEOUT, Self::connect(target))
+            .await
+            .unwrap_or_else(|_| Err(format!("connect {}: timed out", target.name)))
+    }
+
+    async fn connect(target: &Target) -> Result<Self, String> {
         let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
         if target.spread_sources {
             socket.bind(SocketAddr::new(next_source(), 0)).map_err(|e| format!("bind: {e}"))?;
@@ -187,9 +193,12 @@ impl Connection {
     }
 }
 
-/// Sends `target`'s request once on a new connection.
+/// Sends `target`'s request once on a new connection, giving up after [`REQUEST_TIMEOUT`].
 pub async fn once(target: &Target) -> Result<Answer, String> {
-    Connection::open(target).await?.send().await
+    let mut connection = Connection::open(target).await?;
+    tokio::time::timeout(REQUEST_TIMEOUT, connection.send())
+        .await
+        .unwrap_or_else(|_| Err(format!("{} {}: no answer within {REQUEST_TIMEOUT:?}", target.method, target.path)))
 }
 
 /// Waits until `target` answers its expected status, for at most `timeout`, returning its

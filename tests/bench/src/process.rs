@@ -35,6 +35,25 @@ impl Server {
         self.child.id()
     }
 
+    /// CPU time of every process in its group so far (`spin up` runs its trigger as a child).
+    pub fn group_cpu_time(&self) -> Option<Duration> {
+        let group = self.child.id().to_string();
+        let mut total = Duration::ZERO;
+        for entry in fs::read_dir("/proc").ok()?.flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !pid.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            // `pid (comm) state ppid pgrp …`: the command may hold spaces, so count from `)`.
+            let stat = fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let pgrp = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(2));
+            if pgrp == Some(group.as_str()) {
+                total += cpu_time(&pid).unwrap_or_default();
+            }
+        }
+        Some(total)
+    }
+
     /// `Some(reason)` if the process has already exited.
     pub fn exited(&mut self) -> Option<String> {
         match self.child.try_wait() {

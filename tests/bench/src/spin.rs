@@ -1,5 +1,5 @@
 //! The same reads on Spin: `/health` and the authenticated `GET /v2/orders/{id}` on `spin up`
-//! (the release components, local SQLite and key-value store), on keep-alive connections and
+//! (the release components, local SQLite), on keep-alive connections and
 //! on a new connection per request, at 2 and 16 connections.
 //!
 //! Spin reads the client address from the socket, so every connection comes from its own
@@ -14,7 +14,7 @@ use crate::Options;
 use crate::api::{ADMIN_EMAIL, Api};
 use crate::compare::{self, Contender, Measurement};
 use crate::load::{self, Target};
-use crate::process::{self, Server};
+use crate::process::Server;
 
 /// How long `spin up` may take to compile the components and answer.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
@@ -54,8 +54,7 @@ pub async fn run(options: &Options, spin: &Path) -> Result<Vec<Measurement>, Str
     let bearer = http::HeaderValue::from_str(&format!("Bearer {}", seeded.reader_token)).map_err(|e| e.to_string())?;
     let order = Target::get("spin order", address, format!("/v2/orders/{}", seeded.order_id))
         .with_headers([(http::header::AUTHORIZATION, bearer)]);
-    let pid = server.pid().to_string();
-    let cpu = || process::cpu_time(&pid);
+    let cpu = || server.group_cpu_time();
     let mut rows = Vec::new();
     for fresh in [false, true] {
         let contenders: Vec<Contender> = [&health, &order]
@@ -87,8 +86,6 @@ pub async fn run(options: &Options, spin: &Path) -> Result<Vec<Measurement>, Str
 pub fn print(rows: &[Measurement]) {
     println!();
     println!("== Spin: /health and the authenticated GET /v2/orders/{{id}} on spin up ==");
-    println!(
-        "release components, local SQLite and key-value store, default rate limits; one loopback address per connection"
-    );
+    println!("release components, local SQLite, default rate limits; one loopback address per connection");
     compare::print_table(rows);
 }
