@@ -95,15 +95,17 @@ async fn place(
         }
     }
     let platform = request.platform();
-    let customer_id = own_customer(request, principal).await?;
-
-    // Price the order from the catalogue as it is now.
+    // The caller's customer profile and the catalogue as it is now, in one round trip.
     let placeholders = vec!["?"; body.items.len()].join(", ");
     let mut lookup = Statement::new(format!(
         "SELECT id, sku, name, price_minor, currency, active, stock FROM products WHERE id IN ({placeholders})"
     ));
     lookup.params = body.items.iter().map(|i| Value::from(i.product_id.as_str())).collect();
-    let products = platform.sql.query(&lookup).await?;
+    let profile = Statement::new("SELECT id FROM customers WHERE user_id = ?1").bind(principal.user_id.as_str());
+    let [profile, products] = <[_; 2]>::try_from(platform.sql.batch_read(&[profile, lookup]).await?)
+        .map_err(|_| Problem::internal("order lookups: two results"))?;
+    let customer_id = own_customer(profile.rows.first())?;
+    let products = products.rows;
     let mut items = Vec::with_capacity(body.items.len());
     let mut currency: Option<String> = None;
     for (index, wanted) in body.items.iter().enumerate() {
@@ -220,10 +222,8 @@ async fn place(
     }
 }
 
-/// The caller's customer profile: orders are placed by customers for themselves.
-async fn own_customer(request: &Request, principal: &Principal) -> Result<String, Problem> {
-    let statement = Statement::new("SELECT id FROM customers WHERE user_id = ?1").bind(principal.user_id.as_str());
-    let row = request.platform().sql.query_optional(&statement).await?;
+/// The caller's customer profile id from its row: orders are placed by customers for themselves.
+fn own_customer(row: Option<&web::ports::sql::Row>) -> Result<String, Problem> {
     row.map(|r| r.get::<String>("id")).transpose()?.ok_or_else(|| {
         unprocessable("customer_profile_required", "Create your customer profile (POST /v1/customers) before ordering.")
     })
