@@ -15,6 +15,7 @@ use web::ports::sql::{Statement, Value};
 use cache::{Loader, Source};
 use futures_util::FutureExt;
 use rest::catalog_cache;
+use rest::http_caching::public_read;
 use web::ports::Platform;
 use web::{Problem, Request, Response, empty_response, json_response};
 
@@ -71,7 +72,7 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
         // Staff views (inactive products included) are never cached, and neither are name
         // searches: every new search term would be a cache entry (and a KV write) of its own.
         let body = list_body(platform, filter, sort, page, version).await?;
-        return Ok(with_cache_headers(body_response(body), &request, None));
+        return Ok(public_read(body_response(body), &request, None));
     }
     let generation = catalog_cache::generation(&platform).await;
     let key = catalog_cache::list_key(&generation, version.prefix(), request.uri().query().unwrap_or(""));
@@ -83,7 +84,7 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
     });
     let (body, source) = cache::read_through(&platform, &key, catalog_cache::LIST_POLICY, loader).await?;
     let body = body.ok_or_else(|| Problem::internal("list loader returned nothing"))?;
-    Ok(with_cache_headers(body_response(body), &request, Some(source)))
+    Ok(public_read(body_response(body), &request, Some(source)))
 }
 
 /// Renders one list page as JSON (the unit the list cache stores).
@@ -110,20 +111,6 @@ async fn list_body(
 fn body_response(body: Vec<u8>) -> Response {
     let mut response = Response::new(body.into());
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
-}
-
-/// Public caching for anonymous reads, private revalidation otherwise; `X-Cache` says which
-/// tier answered.
-fn with_cache_headers(mut response: Response, request: &Request, source: Option<Source>) -> Response {
-    let anonymous = request.header(header::AUTHORIZATION).is_none() && request.header("x-api-key").is_none();
-    let headers = response.headers_mut();
-    let control = if anonymous { catalog_cache::PUBLIC_CACHE_CONTROL } else { "private, no-cache" };
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(control));
-    headers.append(header::VARY, HeaderValue::from_static("Authorization, X-API-Key"));
-    if let Some(source) = source {
-        headers.insert("x-cache", HeaderValue::from_static(source.as_str()));
-    }
     response
 }
 
@@ -166,13 +153,9 @@ pub async fn get(request: Request) -> Result<Response, Problem> {
     };
     let product = product.ok_or_else(Problem::not_found)?;
     if if_none_match(&request, product.version) {
-        return Ok(with_cache_headers(
-            with_etag(empty_response(StatusCode::NOT_MODIFIED), product.version),
-            &request,
-            source,
-        ));
+        return Ok(public_read(with_etag(empty_response(StatusCode::NOT_MODIFIED), product.version), &request, source));
     }
-    Ok(with_cache_headers(respond(&product, version(&request), StatusCode::OK)?, &request, source))
+    Ok(public_read(respond(&product, version(&request), StatusCode::OK)?, &request, source))
 }
 
 /// A product through the catalogue cache.

@@ -36,7 +36,8 @@ impl NativeSql {
     }
 
     /// The tables `statement`'s plan reads whole (`SCAN <table>` without an index), by their
-    /// table names (aliases resolved). CTEs, subqueries and constant rows are not tables.
+    /// table names (aliases resolved). CTEs, subqueries and constant rows are not tables, and
+    /// virtual tables (full-text indexes) choose their own access path.
     pub fn full_scans(&self, statement: &Statement) -> Vec<String> {
         let connection = self.connection.borrow();
         let tables: Vec<String> = connection
@@ -67,7 +68,8 @@ impl NativeSql {
         details
             .iter()
             .filter_map(|detail| detail.strip_prefix("SCAN "))
-            .filter(|rest| !rest.contains(" USING "))
+            // An index, or a virtual table's own access path (FTS5 answers MATCH from its index).
+            .filter(|rest| !rest.contains(" USING ") && !rest.contains(" VIRTUAL TABLE INDEX "))
             .filter_map(|rest| table_of(rest.split_whitespace().next().unwrap_or("")))
             .collect()
     }

@@ -14,6 +14,7 @@ const WRANGLER_TOML: &str = include_str!("../../../wrangler.toml");
 /// Every function crate and its routes.
 fn functions() -> Vec<(&'static str, Router)> {
     vec![
+        ("articles", articles::router()),
         ("audit", audit::router()),
         ("auth", auth::router()),
         ("customers", customers::router()),

@@ -15,6 +15,7 @@ pub fn router() -> Router {
         .merge(products::router())
         .merge(orders::router())
         .merge(audit::router())
+        .merge(articles::router())
         .merge(docs::router())
 }
 
@@ -40,7 +41,14 @@ mod tests {
         let templates: Vec<_> = super::router().templates().collect();
         assert!(templates.contains(&"/health"));
         assert!(templates.contains(&"/ready"));
-        for expected in ["/v1/auth/token", "/v1/customers/{id}", "/v2/products", "/v2/orders/{id}", "/v1/admin/audit"] {
+        for expected in [
+            "/v1/auth/token",
+            "/v1/customers/{id}",
+            "/v2/products",
+            "/v2/orders/{id}",
+            "/v1/admin/audit",
+            "/v2/articles/by-slug/{slug}",
+        ] {
             assert!(templates.contains(&expected), "{expected}");
         }
     }

@@ -65,6 +65,16 @@ permissions! {
     UsersManage => "users:manage",
     /// Read the audit log.
     AuditRead => "audit:read",
+    /// Write, edit and publish one's own articles (object-level: author only).
+    ArticlesWrite => "articles:write",
+    /// Edit, publish and archive anyone's articles, and read their drafts.
+    ArticlesEditAny => "articles:edit_any",
+    /// Delete articles.
+    ArticlesDelete => "articles:delete",
+    /// Comment on published articles, and delete one's own comments.
+    CommentsWrite => "comments:write",
+    /// Delete anyone's comments.
+    CommentsModerate => "comments:moderate",
 }
 
 /// A role: a named set of permissions, assigned by administrators (never by request bodies).
@@ -76,6 +86,8 @@ pub enum Role {
     Staff,
     /// Administrators: users, roles, deletions, audit.
     Admin,
+    /// Publishing: edits, publishes and archives anyone's articles, moderates comments.
+    Editor,
 }
 
 const CUSTOMER: &[Permission] = &[
@@ -85,6 +97,8 @@ const CUSTOMER: &[Permission] = &[
     Permission::OrdersCancel,
     Permission::CustomersSelf,
     Permission::ApiKeysManage,
+    Permission::ArticlesWrite,
+    Permission::CommentsWrite,
 ];
 
 const STAFF: &[Permission] = &[
@@ -98,11 +112,20 @@ const STAFF: &[Permission] = &[
     Permission::ApiKeysManage,
 ];
 
+const EDITOR: &[Permission] = &[
+    Permission::ProductsRead,
+    Permission::ApiKeysManage,
+    Permission::ArticlesWrite,
+    Permission::ArticlesEditAny,
+    Permission::CommentsWrite,
+    Permission::CommentsModerate,
+];
+
 const ADMIN: &[Permission] = Permission::ALL;
 
 impl Role {
     /// Every role.
-    pub const ALL: &'static [Role] = &[Role::Customer, Role::Staff, Role::Admin];
+    pub const ALL: &'static [Role] = &[Role::Customer, Role::Staff, Role::Admin, Role::Editor];
 
     /// The wire name.
     pub fn as_str(self) -> &'static str {
@@ -110,6 +133,7 @@ impl Role {
             Role::Customer => "customer",
             Role::Staff => "staff",
             Role::Admin => "admin",
+            Role::Editor => "editor",
         }
     }
 
@@ -119,6 +143,7 @@ impl Role {
             Role::Customer => CUSTOMER,
             Role::Staff => STAFF,
             Role::Admin => ADMIN,
+            Role::Editor => EDITOR,
         }
     }
 }

@@ -21,7 +21,7 @@ use utoipa::openapi::{ContentBuilder, Deprecated, RefOr, Schema};
     info(
         title = "OrderFlow API",
         version = "1.0.0",
-        description = "Order management at the edge: customers, products, orders, auth.\n\n\
+        description = "Order management at the edge: customers, products, orders, auth; and publishing: articles and comments.\n\n\
             Errors are RFC 9457 `application/problem+json` with a stable `code`. v1 is deprecated \
             (`Deprecation`/`Sunset` headers) in favour of v2, which shows money as decimal strings, \
             pages with cursors and times in RFC 3339.",
@@ -35,6 +35,7 @@ use utoipa::openapi::{ContentBuilder, Deprecated, RefOr, Schema};
         (name = "customers", description = "Customer profiles"),
         (name = "products", description = "The product catalogue"),
         (name = "orders", description = "Orders and their status"),
+        (name = "articles", description = "Publishing: articles, full-text search, comments"),
     )
 )]
 struct Root;
@@ -56,6 +57,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         products::api_docs::ApiDoc::openapi(),
         orders::api_docs::ApiDoc::openapi(),
         audit::api_docs::ApiDoc::openapi(),
+        articles::api_docs::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -149,6 +149,9 @@ pub const DEFAULT_RULES: &str = r#"[
    "algorithm": "sliding_window", "limit": 10, "window_seconds": 3600, "store": "exact", "on_store_failure": "closed"},
   {"name": "writes", "methods": ["POST", "PUT", "PATCH", "DELETE"], "key": ["user"],
    "algorithm": "token_bucket", "limit": 120, "window_seconds": 60, "store": "exact", "on_store_failure": "open"},
+  {"name": "comments", "methods": ["POST"], "routes": ["/v1/articles/{id}/comments", "/v2/articles/{id}/comments"],
+   "key": ["user"], "algorithm": "token_bucket", "limit": 10, "window_seconds": 60, "store": "exact",
+   "on_store_failure": "open"},
   {"name": "all", "except_routes": ["/health"], "key": ["ip"],
    "algorithm": "token_bucket", "limit": 1200, "window_seconds": 60, "store": "approximate", "on_store_failure": "open"}
 ]"#;
@@ -214,13 +217,15 @@ mod tests {
     fn defaults_parse_and_cover_what_they_say() {
         let rules = parse(DEFAULT_RULES).unwrap();
         let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, vec!["token", "register", "writes", "all"]);
+        assert_eq!(names, vec!["token", "register", "writes", "comments", "all"]);
         assert!(rules[0].covers(&Method::POST, "/v1/auth/token"));
         assert!(!rules[0].covers(&Method::GET, "/v1/auth/token"));
         assert!(rules[2].covers(&Method::PATCH, "/v1/orders/{id}"));
         assert!(!rules[2].covers(&Method::GET, "/v1/orders/{id}"));
-        assert!(rules[3].covers(&Method::HEAD, "/ready"));
-        assert!(!rules[3].covers(&Method::GET, "/health"), "the liveness probe is never limited");
+        assert!(rules[3].covers(&Method::POST, "/v2/articles/{id}/comments"));
+        assert!(!rules[3].covers(&Method::GET, "/v2/articles/{id}/comments"));
+        assert!(rules[4].covers(&Method::HEAD, "/ready"));
+        assert!(!rules[4].covers(&Method::GET, "/health"), "the liveness probe is never limited");
     }
 
     #[test]

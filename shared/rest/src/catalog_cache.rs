@@ -15,9 +15,6 @@ pub const PRODUCT_POLICY: Policy = Policy { fresh: Duration::from_secs(30), stal
 /// List pages: fresh 15 s, stale 60 s.
 pub const LIST_POLICY: Policy = Policy { fresh: Duration::from_secs(15), stale: Duration::from_secs(60) };
 
-/// `Cache-Control` of anonymous catalogue reads (shared caches may keep them briefly).
-pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";
-
 const GENERATION_KEY: &str = "catalog:generation";
 
 /// The cache key of one product.

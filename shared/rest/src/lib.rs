@@ -2,10 +2,11 @@
 //! module each: money in integer minor units, the two API versions, listing, ETags and
 //! `If-Match`, `Idempotency-Key`, audit rows written in the same batch as the change, and the
 //! catalogue's cache keys (shared by the products and orders functions, which both change it),
-//! and the free-text rules they share.
+//! the caching headers of public reads, and the free-text rules they share.
 
 pub mod audit;
 pub mod catalog_cache;
+pub mod http_caching;
 pub mod idempotency;
 pub mod listing;
 pub mod money;

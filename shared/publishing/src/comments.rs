@@ -1,0 +1,139 @@
+//! Comments on published articles: signed-in users write them; their author or a moderator
+//! (editors, admins) deletes them, a moderator's deletion of someone else's audited.
+
+use identity::ids::new_id;
+use identity::{Permission, Principal};
+use rest::audit::{self, Entry};
+use rest::listing::{Filter, Page, Sort, SortKey};
+use serde::Serialize;
+use web::http::StatusCode;
+use web::ports::Platform;
+use web::ports::sql::{Row, Statement, Value};
+use web::{Problem, Request};
+
+use crate::article::{Article, Status};
+use crate::text;
+
+/// Columns [`Comment::from_row`] reads.
+pub const COLUMNS: &str = "id, article_id, author_id, body, created_at";
+
+/// Oldest first, keyset-paged on (created_at, id).
+pub const OLDEST_FIRST: Sort = Sort { key: SortKey { name: "created_at", column: "created_at" }, descending: false };
+
+/// A comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    /// Id.
+    pub id: String,
+    /// The article.
+    pub article_id: String,
+    /// Who wrote it.
+    pub author_id: String,
+    /// Text.
+    pub body: String,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+impl Comment {
+    /// Reads a row selected with [`COLUMNS`].
+    pub fn from_row(row: &Row) -> Result<Self, Problem> {
+        Ok(Self {
+            id: row.get("id")?,
+            article_id: row.get("article_id")?,
+            author_id: row.get("author_id")?,
+            body: row.get("body")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
+fn not_published() -> Problem {
+    Problem::new(StatusCode::CONFLICT, "article_not_published", "Article not published")
+        .with_detail("Comments open when the article is published.")
+}
+
+/// Adds `caller`'s comment to `article` (visible to them: the caller checked), which must be
+/// published.
+pub async fn create(request: &Request, caller: &Principal, article: &Article, body: &str) -> Result<Comment, Problem> {
+    caller.require(Permission::CommentsWrite)?;
+    if article.status != Status::Published {
+        return Err(not_published());
+    }
+    let platform = request.platform();
+    let comment = Comment {
+        id: new_id(&*platform.random)?,
+        article_id: article.id.clone(),
+        author_id: caller.user_id.clone(),
+        body: text::comment(body)?,
+        created_at: platform.clock.now_millis(),
+    };
+    // Only while the article is still published (it may have been archived meanwhile).
+    let inserted = platform
+        .sql
+        .run(
+            &Statement::new(
+                "INSERT INTO comments (id, article_id, author_id, body, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?2 AND status = 'published')",
+            )
+            .bind(comment.id.as_str())
+            .bind(comment.article_id.as_str())
+            .bind(comment.author_id.as_str())
+            .bind(comment.body.as_str())
+            .bind(comment.created_at),
+        )
+        .await?;
+    if inserted.rows_affected == 0 {
+        return Err(not_published());
+    }
+    Ok(comment)
+}
+
+/// A page of `article_id`'s comments, oldest first, and whether another follows.
+pub async fn list(platform: &Platform, article_id: &str, page: &Page) -> Result<(Vec<Comment>, bool, Filter), Problem> {
+    let mut filter = Filter::default();
+    filter.and("article_id = ?", [Value::from(article_id)]);
+    let (sql, params) = filter.page_query(COLUMNS, "comments", OLDEST_FIRST, page);
+    let mut comments = platform
+        .sql
+        .query(&Statement { sql, params })
+        .await?
+        .iter()
+        .map(Comment::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = rest::listing::split_extra(&mut comments, page);
+    Ok((comments, more, filter))
+}
+
+/// Deletes comment `comment_id` of `article`: its author, or a moderator (audited when the
+/// comment is someone else's). Unknown comments are 404.
+pub async fn delete(request: &Request, caller: &Principal, article: &Article, comment_id: &str) -> Result<(), Problem> {
+    let platform = request.platform();
+    let row = platform
+        .sql
+        .query_optional(
+            &Statement::new(format!("SELECT {COLUMNS} FROM comments WHERE id = ?1 AND article_id = ?2"))
+                .bind(comment_id)
+                .bind(article.id.as_str()),
+        )
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let comment = Comment::from_row(&row)?;
+    let own = comment.author_id == caller.user_id && caller.has(Permission::CommentsWrite);
+    if !own {
+        caller.require(Permission::CommentsModerate)?;
+    }
+    let mut batch = vec![Statement::new("DELETE FROM comments WHERE id = ?1").bind(comment_id)];
+    if !own {
+        let entry = Entry {
+            action: "comment.delete",
+            target_type: "comment",
+            target_id: comment_id,
+            before: Some(serde_json::json!({"article_id": comment.article_id, "author_id": comment.author_id})),
+            after: None,
+        };
+        batch.push(audit::statement(request, caller, &entry, None));
+    }
+    platform.sql.batch(&batch).await?;
+    Ok(())
+}
