@@ -173,6 +173,11 @@ fn add_error_components(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Whether the operation documents an `If-Match` header (so it can answer 412).
+fn takes_if_match(operation: &Operation) -> bool {
+    operation.parameters.iter().flatten().any(|p| p.name.eq_ignore_ascii_case("if-match"))
+}
+
 /// References the problem responses an operation can give.
 fn add_error_responses(path: &str, method: HttpMethod, operation: &mut Operation) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -183,7 +188,9 @@ fn add_error_responses(path: &str, method: HttpMethod, operation: &mut Operation
             "401" | "403" => secured,
             "404" => path.contains('{'),
             "413" | "415" | "422" => has_body,
-            "412" => matches!(method, HttpMethod::Patch | HttpMethod::Put | HttpMethod::Delete),
+            "412" => {
+                matches!(method, HttpMethod::Patch | HttpMethod::Put | HttpMethod::Delete) || takes_if_match(operation)
+            }
             "409" => changes,
             _ => true,
         };

@@ -96,6 +96,11 @@ fn admin_api_key(target: &Target) -> Result<String, String> {
         "users:read",
         "users:manage",
         "audit:read",
+        "articles:write",
+        "articles:edit_any",
+        "articles:delete",
+        "comments:write",
+        "comments:moderate",
     ];
     let response = send(
         request(Method::POST, &target.base_url, "/v1/api-keys")

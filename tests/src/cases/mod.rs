@@ -1,5 +1,6 @@
 //! The contract, one module per concern. Each case is a function of the [`Target`].
 
+mod articles;
 mod auth;
 mod caching;
 mod cors;
@@ -31,6 +32,7 @@ const GROUPS: &[&[Case]] = &[
     domain::CASES,
     limits::CASES,
     caching::CASES,
+    articles::CASES,
     docs::CASES,
 ];
 
