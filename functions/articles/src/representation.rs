@@ -6,14 +6,13 @@ use publishing::{Article, Comment};
 use rest::versions::{ApiVersion, Time};
 use serde::Serialize;
 
-/// A whole article.
+/// What every view of an article shows: everything but the body.
 #[derive(Debug, Serialize)]
-pub struct ArticleOut {
+pub struct ArticleHead {
     id: String,
     slug: String,
     title: String,
     summary: String,
-    body: String,
     tags: Vec<String>,
     author_id: String,
     status: &'static str,
@@ -23,15 +22,13 @@ pub struct ArticleOut {
     updated_at: Time,
 }
 
-impl ArticleOut {
-    /// `article` as `version` shows it.
-    pub fn new(article: &Article, version: ApiVersion) -> Self {
+impl ArticleHead {
+    fn new(article: &Article, version: ApiVersion) -> Self {
         Self {
             id: article.id.clone(),
             slug: article.slug.clone(),
             title: article.title.clone(),
             summary: article.summary.clone(),
-            body: article.body.clone(),
             tags: article.tags.clone(),
             author_id: article.author_id.clone(),
             status: article.status.as_str(),
@@ -42,20 +39,26 @@ impl ArticleOut {
     }
 }
 
-/// An article in a list: everything but the body, plus the search snippet when searching.
+/// A whole article.
+#[derive(Debug, Serialize)]
+pub struct ArticleOut {
+    #[serde(flatten)]
+    head: ArticleHead,
+    body: String,
+}
+
+impl ArticleOut {
+    /// `article` as `version` shows it.
+    pub fn new(article: &Article, version: ApiVersion) -> Self {
+        Self { head: ArticleHead::new(article, version), body: article.body.clone() }
+    }
+}
+
+/// An article in a list: no body, plus the search snippet when searching.
 #[derive(Debug, Serialize)]
 pub struct ListedOut {
-    id: String,
-    slug: String,
-    title: String,
-    summary: String,
-    tags: Vec<String>,
-    author_id: String,
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    published_at: Option<Time>,
-    created_at: Time,
-    updated_at: Time,
+    #[serde(flatten)]
+    head: ArticleHead,
     #[serde(skip_serializing_if = "Option::is_none")]
     snippet_html: Option<String>,
 }
@@ -63,20 +66,7 @@ pub struct ListedOut {
 impl ListedOut {
     /// `listed` as `version` shows it.
     pub fn new(listed: &Listed, version: ApiVersion) -> Self {
-        let article = &listed.article;
-        Self {
-            id: article.id.clone(),
-            slug: article.slug.clone(),
-            title: article.title.clone(),
-            summary: article.summary.clone(),
-            tags: article.tags.clone(),
-            author_id: article.author_id.clone(),
-            status: article.status.as_str(),
-            published_at: article.published_at.map(|at| Time::new(at, version)),
-            created_at: Time::new(article.created_at, version),
-            updated_at: Time::new(article.updated_at, version),
-            snippet_html: listed.snippet_html.clone(),
-        }
+        Self { head: ArticleHead::new(&listed.article, version), snippet_html: listed.snippet_html.clone() }
     }
 }
 
