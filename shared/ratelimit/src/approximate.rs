@@ -6,13 +6,15 @@
 //! at most once per [`SYNC_INTERVAL_MS`]: a sync reads the shared count, adds this instance's
 //! unpublished admissions and writes the sum back.
 //!
-//! **Where the sync runs** depends on the store ([`Kv::is_local`]):
-//! - a remote store (Workers KV) is never awaited by a request. Decisions are local; syncs run
-//!   in the background (`ctx.waitUntil`), and a key is synced only once this instance admitted
-//!   [`first_sync_after`] requests for it in the window, so the many clients seen once or twice
-//!   cost no KV traffic at all;
-//! - a local store (Spin's, memory) is cheap to read: a request syncs inline when the interval
-//!   has passed, so instances that live for a few requests still count every admission.
+//! Writes never sit on a request's path: a sync's write runs after the response (`ctx.waitUntil`
+//! on Workers, a spawned task on Spin). How a key is synced depends on the store
+//! ([`Kv::is_local`]):
+//! - a remote store (Workers KV) is not even read by a request. Decisions are local, and a key
+//!   is synced only once this instance admitted [`first_sync_after`] requests for it in the
+//!   window, so the many clients seen once or twice cost no KV traffic at all;
+//! - a local store (Spin's table in SQLite) is cheap to read: a request reads the shared count
+//!   when the interval has passed, and every admission is published after its response, so
+//!   instances that live for a few requests still count all of them.
 //!
 //! **Error bound.** Within one window, each of `I` instances can admit what it has not yet
 //! published: up to [`first_sync_after`] before its first sync of a key (remote store), and
@@ -73,25 +75,30 @@ pub async fn acquire(platform: &Platform, key: &str, spec: &LimitSpec, now: i64)
         syncing: false,
     });
     let due = local.last_sync.is_none_or(|last| now.saturating_sub(last) >= SYNC_INTERVAL_MS);
-    let allowed;
-    if platform.kv.is_local() && due {
-        // Back off for a sync interval even if KV fails, so a struggling store is not hammered;
-        // what this instance counted stays unsynced for the next sync.
-        let attempted = Local { last_sync: Some(now), ..local };
-        let synced = sync(&*platform.kv, key, window, &local, spec.limit).await;
-        let (shared, admitted) = synced.inspect_err(|_| save(key, attempted))?;
-        allowed = admitted;
-        local = Local { window_start, shared, unsynced: 0, last_sync: Some(now), syncing: false };
-    } else {
-        allowed = local.shared + local.unsynced < spec.limit;
-        if allowed {
-            local.unsynced += 1;
+    let local_store = platform.kv.is_local();
+    if local_store && due && !local.syncing {
+        // A local store is cheap to read: learn the shared count before deciding. Writing it back
+        // waits until after the response. A failed read backs off for a sync interval, so a
+        // struggling store is not hammered; this instance's counts stay unsynced meanwhile.
+        match read_shared(&*platform.kv, key, window_start).await {
+            Ok(Shared::Count(count)) => local.shared = local.shared.max(count),
+            Ok(Shared::LaterWindow(count)) => local.shared = local.shared.max(count),
+            Err(error) => {
+                save(key, Local { last_sync: Some(now), ..local });
+                return Err(error);
+            }
         }
-        let worth_sharing = local.last_sync.is_some() || local.unsynced >= first_sync_after(spec.limit);
-        if !platform.kv.is_local() && due && worth_sharing && local.unsynced > 0 && !local.syncing {
-            local.syncing = true;
-            sync_in_background(platform, key, window, local, now);
-        }
+    }
+    let allowed = local.shared + local.unsynced < spec.limit;
+    if allowed {
+        local.unsynced += 1;
+    }
+    // Publish what this instance admitted: at once (after the response) to a local store; to a
+    // remote one only once the key is busy here, so one-off clients cost no KV traffic.
+    let worth_sharing = local_store || local.last_sync.is_some() || local.unsynced >= first_sync_after(spec.limit);
+    if due && worth_sharing && local.unsynced > 0 && !local.syncing {
+        local.syncing = true;
+        sync_in_background(platform, key, window, local, now);
     }
     let used = local.shared + local.unsynced - i64::from(allowed);
     save(key, local);
@@ -163,24 +170,6 @@ async fn publish(kv: &dyn Kv, key: &str, window: i64, window_start: i64, total: 
     kv.put(key, format!("{window_start}:{total}").as_bytes(), Some(ttl)).await
 }
 
-/// Reads the shared count, decides this request against it plus what this instance counted
-/// since its last sync, and writes the new total (this request included, so an instance that
-/// sees a key once still counts). Returns the total and the decision.
-async fn sync(kv: &dyn Kv, key: &str, window: i64, local: &Local, limit: i64) -> Result<(i64, bool), PortError> {
-    let shared = match read_shared(kv, key, local.window_start).await? {
-        Shared::Count(count) => count,
-        // Decide against the later window's count and leave the entry alone.
-        Shared::LaterWindow(count) => return Ok((count, count < limit)),
-    };
-    let known = shared.max(local.shared) + local.unsynced;
-    let allowed = known < limit;
-    let total = known + i64::from(allowed);
-    if total != shared {
-        publish(kv, key, window, local.window_start, total).await?;
-    }
-    Ok((total, allowed))
-}
-
 /// Keeps this instance's view of `key`. Bounded: past 10 000 keys, the entries with nothing
 /// left to publish go first (their counts are in KV already), and only if that is not enough
 /// the rest.
@@ -217,6 +206,7 @@ mod tests {
         for i in 0..5 {
             forget_instance(); // a short-lived instance (Spin) per request
             admitted.push(acquire(&platform, "fresh", &SPEC, 1_000 + i).await.unwrap().allowed);
+            test.background.run_all().await; // what runs after the response
         }
         assert_eq!(admitted, [true, true, true, false, false]);
     }
@@ -229,6 +219,7 @@ mod tests {
             forget_instance();
             let now = window * SPEC.window_ms + 1;
             assert!(acquire(&platform, "rl:one", &SPEC, now).await.unwrap().allowed, "a new window starts afresh");
+            test.background.run_all().await;
         }
         // Stores without expiry of their own (Spin) keep what is written: one entry per key,
         // overwritten, not one per key and window.
@@ -257,10 +248,13 @@ mod tests {
         for i in 0..4 {
             let d = acquire(&platform, "warm", &SPEC, 2_000 + i).await.unwrap();
             decisions.push((d.allowed, d.remaining));
+            test.background.run_all().await;
         }
         assert_eq!(decisions, [(true, 2), (true, 1), (true, 0), (false, 0)]);
+        assert_eq!(test.kv.get("warm").await.unwrap().as_deref(), Some(&b"0:1"[..]), "one sync a second");
         // Another instance, after this one's next sync, sees all three.
         assert!(!acquire(&platform, "warm", &SPEC, 3_500).await.unwrap().allowed);
+        test.background.run_all().await;
         forget_instance();
         assert!(!acquire(&platform, "warm", &SPEC, 3_600).await.unwrap().allowed, "published to KV");
     }

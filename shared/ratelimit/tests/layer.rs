@@ -132,11 +132,13 @@ async fn approximate_store_admits_the_limit_per_window_in_one_instance_and_respe
         if h.call("GET", "/health", &[], b"").await.0 == 200 {
             admitted += 1;
         }
+        h.platform.background.run_all().await; // after the response
     }
     assert_eq!(admitted, 5);
-    // The shared count reached KV (synced at most once a second).
+    // The shared count reached KV (synced at most once a second, after the response).
     h.platform.clock.advance(1_000);
     let _ = h.call("GET", "/health", &[], b"").await;
+    h.platform.background.run_all().await;
     let page = h.platform.kv.list("rl:cheap", None, 10).await.unwrap();
     assert_eq!(page.keys.len(), 1);
     let stored = String::from_utf8(h.platform.kv.get(&page.keys[0]).await.unwrap().unwrap()).unwrap();
