@@ -23,8 +23,16 @@ thread_local! {
     static PREPARED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A Spin SQLite database, opened on the first statement of a request (and prepared on the
-/// first of an instance).
+thread_local! {
+    /// One connection per instance for reads, shared by every request of the instance (the host
+    /// runs its statements one at a time): opening a connection per request cost every read
+    /// request a file open and a schema load. Writes and transactions use the request's own
+    /// connection, so a transaction's statements and a write's change count are its alone.
+    static READER: std::cell::RefCell<Option<Rc<Connection>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A Spin SQLite database: reads on the instance's shared connection, writes and batches on
+/// one opened on the request's first write (the database prepared on an instance's first use).
 pub struct SpinSql {
     name: &'static str,
     connection: Lazy<Connection>,
@@ -85,10 +93,36 @@ impl SpinSql {
     }
 }
 
+impl SpinSql {
+    /// The instance's shared read connection, opened on first use (after the database is
+    /// prepared).
+    async fn reader(&self) -> Result<Rc<Connection>, PortError> {
+        if !PREPARED.get() {
+            self.connection().await?;
+        }
+        if let Some(reader) = READER.with_borrow(Clone::clone) {
+            return Ok(reader);
+        }
+        let reader = Rc::new(Connection::open(self.name).await.map_err(sql_error)?);
+        READER.with_borrow_mut(|slot| *slot = Some(Rc::clone(&reader)));
+        Ok(reader)
+    }
+}
+
 #[async_trait(?Send)]
 impl Sql for SpinSql {
+    /// Reads go through the instance's shared connection; writes through the request's own, so
+    /// that the change count read after a write is that write's.
     async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
-        Self::run_on(&*self.connection().await?, statement).await
+        if is_write(&statement.sql) {
+            return Self::run_on(&*self.connection().await?, statement).await;
+        }
+        let result = Self::run_on(&*self.reader().await?, statement).await;
+        if result.as_ref().is_err_and(|e| e.kind == ports::PortErrorKind::Unavailable) {
+            // A broken connection is not kept for the next request.
+            READER.with_borrow_mut(|slot| *slot = None);
+        }
+        result
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {

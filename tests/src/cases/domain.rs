@@ -288,20 +288,23 @@ fn parallel_orders_never_oversell(target: &Target) -> Outcome {
     let buyers: Vec<String> =
         (0..12).map(|i| shopper(target, &format!("rush{i}")).map(|(t, _)| t)).collect::<Result<_, _>>()?;
     let body = json!({"items": [{"product_id": scarce_id, "quantity": 1}]});
-    let statuses: Vec<Result<u16, String>> = std::thread::scope(|scope| {
+    let statuses: Vec<Result<(u16, Value), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = buyers
             .iter()
             .map(|token| {
                 scope.spawn(|| {
-                    raw(target, Method::POST, "/v1/orders", Some(token), &[], Some(&body)).map(|r| r.status().as_u16())
+                    call(target, Method::POST, "/v1/orders", Some(token), &[], Some(&body))
+                        .map(|(status, body, _)| (status, body))
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("panicked".into()))).collect()
     });
-    let statuses: Vec<u16> = statuses.into_iter().collect::<Result<_, _>>()?;
-    let created = statuses.iter().filter(|s| **s == 201).count();
-    let refused = statuses.iter().filter(|s| **s == 409).count();
+    let answers: Vec<(u16, Value)> = statuses.into_iter().collect::<Result<_, _>>()?;
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    let refused = answers.iter().filter(|(s, _)| *s == 409).count();
+    let others: Vec<&(u16, Value)> = answers.iter().filter(|(s, _)| *s != 201 && *s != 409).collect();
+    ensure(others.is_empty(), || format!("only 201 and 409 expected; also got {others:?}"))?;
     ensure_eq((created, refused), (5, 7), "exactly the stock is sold, the rest are 409")?;
     ensure_eq(stock_of(target, &scarce_id)?, 0, "stock ends at zero, never below")
 }
