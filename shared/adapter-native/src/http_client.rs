@@ -30,6 +30,12 @@ impl FakeHttp {
         self.sent.borrow().len()
     }
 
+    /// A header of each request sent, in order (`None` where it was absent).
+    pub fn sent_header(&self, name: &str) -> Vec<Option<String>> {
+        let value = |r: &http::Request<Bytes>| r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        self.sent.borrow().iter().map(value).collect()
+    }
+
     /// The URIs of the requests sent, in order.
     pub fn sent_uris(&self) -> Vec<String> {
         self.sent.borrow().iter().map(|r| r.uri().to_string()).collect()

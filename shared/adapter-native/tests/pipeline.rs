@@ -31,13 +31,23 @@ async fn item(request: Request) -> Result<Json<Value>, Problem> {
     Ok(Json(json!({ "id": id, "route": request.route() })))
 }
 
+/// Calls out (the fake answers 204) and logs a line of its own, as a shared crate would.
+async fn calls_out(request: Request) -> Result<Response, Problem> {
+    let platform = request.platform();
+    let outbound = http::Request::get("https://idp.example/jwks").body(Bytes::new()).unwrap();
+    platform.http.send(outbound).await?;
+    platform.log.emit(web::ports::log::Level::Warn, r#"{"msg":"handler_note"}"#);
+    Ok(web::empty_response(http::StatusCode::NO_CONTENT))
+}
+
 fn app() -> App {
     App::new(
         Router::new()
             .route("/echo", post(echo))
             .route("/panic", get(panics))
             .route("/down", get(dependency_down))
-            .route("/items/{id}", get(item)),
+            .route("/items/{id}", get(item))
+            .route("/calls-out", get(calls_out)),
     )
 }
 
@@ -241,4 +251,56 @@ async fn cors_grants_follow_the_allow_list() {
     let response = platform.call(&app, denied).await;
     problem(&response, 403, "cors_origin_denied");
     assert!(!response.headers().contains_key("access-control-allow-origin"));
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+#[tokio::test]
+async fn an_inbound_trace_is_continued_in_logs_problems_and_outbound_calls() {
+    let platform = TestPlatform::new().await;
+    platform.http.respond_with(|_| Ok(http::Response::builder().status(204).body(Bytes::new()).unwrap()));
+    let app = app();
+    let headers = [("traceparent", TRACEPARENT), ("tracestate", "vendor=opaque")];
+    let response = platform.call(&app, request("GET", "/calls-out", &headers, b"")).await;
+    assert_eq!(response.status(), 204);
+    let missing = platform.call(&app, request("GET", "/nowhere", &headers, b"")).await;
+    let body = problem(&missing, 404, "not_found");
+    assert_eq!(body["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    let span = body["span_id"].as_str().unwrap().to_owned();
+    assert!(span.len() == 16 && span != "00f067aa0ba902b7", "the request is its own span: {span}");
+
+    // The outbound call carries this trace with the request's span as its parent.
+    let sent = platform.http.sent_header("traceparent");
+    let outbound = sent[0].as_deref().expect("traceparent sent");
+    assert!(outbound.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-") && outbound.ends_with("-01"), "{outbound}");
+    assert_ne!(&outbound[36..52], "00f067aa0ba902b7");
+    assert_eq!(platform.http.sent_header("tracestate"), [Some("vendor=opaque".to_owned())]);
+
+    // Every line (the handler's own and both access lines) names the trace; the handler's
+    // line and its request's access line name the same span.
+    let lines: Vec<Value> = platform.log.lines().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        assert_eq!(line["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736", "{line}");
+    }
+    assert_eq!(lines[0]["msg"], "handler_note");
+    assert_eq!(lines[0]["span_id"], lines[1]["span_id"]);
+    assert_eq!(&outbound[36..52], lines[1]["span_id"].as_str().unwrap());
+    assert_eq!(lines[2]["span_id"], span.as_str());
+}
+
+#[tokio::test]
+async fn a_malformed_traceparent_starts_a_new_trace_and_fails_nothing() {
+    let platform = TestPlatform::new().await;
+    let app = app();
+    let headers = [("traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01")];
+    let response = platform.call(&app, request("GET", "/items/7", &headers, b"")).await;
+    assert_eq!(response.status(), 200);
+    let missing = platform.call(&app, request("GET", "/nowhere", &headers, b"")).await;
+    let body = problem(&missing, 404, "not_found");
+    let trace = body["trace_id"].as_str().unwrap();
+    assert!(trace.len() == 32 && trace.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{trace}");
+    assert_ne!(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+    let lines: Vec<Value> = platform.log.lines().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_ne!(lines[0]["trace_id"], lines[1]["trace_id"], "each request without a valid parent is a new trace");
 }

@@ -118,7 +118,7 @@ fn add_components(doc: &mut utoipa::openapi::OpenApi) {
     );
 }
 
-/// RFC 9457 problem details with this API's `code` and `request_id` members.
+/// RFC 9457 problem details with this API's `code`, `request_id` and trace members.
 fn problem_schema() -> Schema {
     let string =
         |description: &str| ObjectBuilder::new().schema_type(Type::String).description(Some(description)).build();
@@ -137,12 +137,19 @@ fn problem_schema() -> Schema {
         .property("instance", string("The request path."))
         .property("code", string("Stable machine-readable code, e.g. `not_found`, `invalid_token`."))
         .property("request_id", string("Quote this when reporting the problem."))
+        .property(
+            "trace_id",
+            string("W3C trace id (32 hex digits): the inbound `traceparent`'s when it was valid, else a new trace's."),
+        )
+        .property("span_id", string("This request's span id in that trace (16 hex digits)."))
         .required("type")
         .required("title")
         .required("status")
         .required("instance")
         .required("code")
         .required("request_id")
+        .required("trace_id")
+        .required("span_id")
         .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(true)))
         .into()
 }

@@ -7,10 +7,13 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use ports::{Platform, PortErrorKind};
 
-use crate::middleware::{access_log, cors, request_id, security_headers};
+use crate::middleware::{access_log, cors, request_id, security_headers, trace_scope};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
-use crate::{BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router};
+use crate::{
+    BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router,
+    TraceContext,
+};
 
 /// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
 /// every request.
@@ -48,20 +51,22 @@ impl App {
         let started = platform.clock.now_millis();
         let (head, body) = request.into_parts();
         let request_id = request_id::resolve(&head.headers, &*platform.random);
+        let trace = TraceContext::continue_or_start(&head.headers, &*platform.random);
+        let platform = trace_scope::scoped(platform, &trace);
         let method = head.method.clone();
         let path = head.uri.path().to_owned();
         let origin = head.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
         let settings = self.settings(&platform).await;
         let Dispatched { route, outcome } = match &settings {
-            Ok(settings) => self.dispatch(head, body, settings, &platform, &request_id).await,
+            Ok(settings) => self.dispatch(head, body, settings, &platform, (&request_id, &trace)).await,
             Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()) },
         };
         let settings = settings.unwrap_or_default();
 
         let (mut response, problem) = match outcome {
             Ok(response) => (response, None),
-            Err(problem) => (problem.to_response(&path, &request_id), Some(problem)),
+            Err(problem) => (problem.to_response(&path, &request_id, &trace), Some(problem)),
         };
         if method == Method::HEAD {
             *response.body_mut() = Bytes::new();
@@ -114,7 +119,7 @@ impl App {
         body: B,
         settings: &HttpSettings,
         platform: &Platform,
-        request_id: &str,
+        (request_id, trace): (&str, &TraceContext),
     ) -> Dispatched {
         let Some(matched) = self.router.find(head.uri.path()) else {
             return Dispatched { route: None, outcome: Err(Problem::not_found()) };
@@ -147,8 +152,8 @@ impl App {
             Ok(body) => body,
             Err(problem) => return done(Err(problem)),
         };
-        let request =
-            Request::new(head, body, matched.params, matched.template, request_id.to_owned(), platform.clone());
+        let ids = (request_id.to_owned(), trace.clone());
+        let request = Request::new(head, body, matched.params, matched.template, ids, platform.clone());
         let chain = Next::new(&self.layers, handler).run(request);
         let outcome = CatchUnwind::new(chain).await.unwrap_or_else(|panic| Err(Problem::internal(panic)));
         done(outcome)

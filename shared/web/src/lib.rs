@@ -4,7 +4,7 @@
 //! [`Request`] and the [`ports`]. An adapter turns the runtime's request into an
 //! [`http::Request`] and calls [`App::handle`], which runs the one pipeline every route gets:
 //!
-//! request id → routing (404/405) → CORS → body limit (413) → handler → problem rendering →
+//! request id and trace context → routing (404/405) → CORS → body limit (413) → handler → problem rendering →
 //! CORS/security/request-id headers → one JSON access-log line.
 //!
 //! Every error leaves as RFC 9457 `application/problem+json` ([`Problem`]).
@@ -21,6 +21,7 @@ mod request;
 mod response;
 mod router;
 mod settings;
+pub mod trace_context;
 
 pub use app::App;
 pub use body::{BodyError, IncomingBody, append_within_limit};
@@ -33,6 +34,7 @@ pub use request::{ClientIp, Request};
 pub use response::{IntoResponse, Json, Response, empty_response, json_response};
 pub use router::{MethodRouter, Router, delete, get, patch, post, put};
 pub use settings::HttpSettings;
+pub use trace_context::TraceContext;
 
 /// Re-exported so function crates use the same `http` version as the core.
 pub use http;

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use ports::{PortError, PortErrorKind};
+
+use crate::TraceContext;
 use serde::Serialize;
 
 /// The media type of every error body.
@@ -143,9 +145,9 @@ impl Problem {
             .with_cause(cause)
     }
 
-    /// Renders the problem as a response. `instance` is the request path and `request_id`
-    /// lets a client quote the failure to an operator.
-    pub fn to_response(&self, instance: &str, request_id: &str) -> http::Response<Bytes> {
+    /// Renders the problem as a response. `instance` is the request path; `request_id` and the
+    /// trace's ids let a client quote the failure to an operator.
+    pub fn to_response(&self, instance: &str, request_id: &str, trace: &TraceContext) -> http::Response<Bytes> {
         let details = &self.0;
         let type_uri = format!("/problems/{}", details.code);
         let mut bytes = Vec::with_capacity(256);
@@ -159,6 +161,8 @@ impl Problem {
         write_member(&mut bytes, "instance", |out| write_json_str(out, instance));
         write_member(&mut bytes, "code", |out| write_json_str(out, &details.code));
         write_member(&mut bytes, "request_id", |out| write_json_str(out, request_id));
+        write_member(&mut bytes, "trace_id", |out| write_json_str(out, &trace.trace_id()));
+        write_member(&mut bytes, "span_id", |out| write_json_str(out, &trace.span_id()));
         for (name, json) in &details.extensions {
             if !STANDARD_MEMBERS.contains(&name.as_str()) {
                 write_member(&mut bytes, name, |out| out.extend_from_slice(json.as_bytes()));
@@ -179,7 +183,8 @@ impl Problem {
 }
 
 /// Members every problem renders itself; extensions cannot replace them.
-const STANDARD_MEMBERS: [&str; 7] = ["type", "title", "status", "detail", "instance", "code", "request_id"];
+const STANDARD_MEMBERS: [&str; 9] =
+    ["type", "title", "status", "detail", "instance", "code", "request_id", "trace_id", "span_id"];
 
 /// Appends `"name":value` to a JSON object being written into `out` (after `{` or a member).
 fn write_member(out: &mut Vec<u8>, name: &str, value: impl FnOnce(&mut Vec<u8>)) {
@@ -213,13 +218,21 @@ mod tests {
 
     use serde_json::Value;
 
+    /// The trace of a request that sent a valid `traceparent`.
+    fn trace() -> TraceContext {
+        let mut headers = HeaderMap::new();
+        headers
+            .insert("traceparent", HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        TraceContext::continue_or_start(&headers, &ports::random::SystemRandom)
+    }
+
     fn body(response: &http::Response<Bytes>) -> Value {
         serde_json::from_slice(response.body()).unwrap()
     }
 
     #[test]
     fn renders_rfc9457_members_and_code() {
-        let response = Problem::not_found().to_response("/nope", "req-1");
+        let response = Problem::not_found().to_response("/nope", "req-1", &trace());
         assert_eq!(response.status(), 404);
         assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_CONTENT_TYPE);
         let body = body(&response);
@@ -229,11 +242,13 @@ mod tests {
         assert_eq!(body["instance"], "/nope");
         assert_eq!(body["code"], "not_found");
         assert_eq!(body["request_id"], "req-1");
+        assert_eq!(body["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(body["span_id"].as_str().map(str::len), Some(16));
     }
 
     #[test]
     fn cause_is_never_rendered() {
-        let response = Problem::internal("table users is missing").to_response("/", "r");
+        let response = Problem::internal("table users is missing").to_response("/", "r", &trace());
         let text = String::from_utf8(response.body().to_vec()).unwrap();
         assert!(!text.contains("users"));
         assert_eq!(body(&response)["code"], "internal_error");
@@ -241,8 +256,12 @@ mod tests {
 
     #[test]
     fn extensions_cannot_override_standard_members() {
-        let response = Problem::bad_request("bad", "d").with_extension("status", 999).to_response("/", "r");
+        let response = Problem::bad_request("bad", "d")
+            .with_extension("status", 999)
+            .with_extension("trace_id", "forged")
+            .to_response("/", "r", &trace());
         assert_eq!(body(&response)["status"], 400);
+        assert_eq!(body(&response)["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
     }
 
     #[test]
@@ -255,7 +274,7 @@ mod tests {
             .with_extension("checks", [Check { status: "down" }])
             .with_extension("limit_bytes", 1)
             .with_extension("limit_bytes", 2)
-            .to_response("/a\"b", "r");
+            .to_response("/a\"b", "r", &trace());
         let body = body(&response);
         assert_eq!(body["detail"], "say \"hi\"\n");
         assert_eq!(body["instance"], "/a\"b");
@@ -266,7 +285,7 @@ mod tests {
     #[test]
     fn unavailable_ports_become_503_with_retry_after() {
         let problem = Problem::from(PortError::unavailable("kv binding missing"));
-        let response = problem.to_response("/", "r");
+        let response = problem.to_response("/", "r", &trace());
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()[header::RETRY_AFTER], "5");
         let other = Problem::from(PortError::decode("bad row"));
@@ -275,7 +294,7 @@ mod tests {
 
     #[test]
     fn method_not_allowed_carries_allow() {
-        let response = Problem::method_not_allowed("GET, HEAD").to_response("/", "r");
+        let response = Problem::method_not_allowed("GET, HEAD").to_response("/", "r", &trace());
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()[header::ALLOW], "GET, HEAD");
     }

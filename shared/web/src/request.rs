@@ -7,7 +7,7 @@ use http::{HeaderMap, Method, Uri, header, request::Parts};
 use ports::Platform;
 use serde::de::DeserializeOwned;
 
-use crate::Problem;
+use crate::{Problem, TraceContext};
 
 /// Longest excerpt of a parser message echoed back to the client.
 const MAX_DETAIL_CHARS: usize = 200;
@@ -19,6 +19,7 @@ pub struct Request {
     params: Vec<(String, String)>,
     route: &'static str,
     request_id: String,
+    trace: TraceContext,
     platform: Platform,
 }
 
@@ -28,10 +29,10 @@ impl Request {
         body: Bytes,
         params: Vec<(String, String)>,
         route: &'static str,
-        request_id: String,
+        (request_id, trace): (String, TraceContext),
         platform: Platform,
     ) -> Self {
-        Self { head, body, params, route, request_id, platform }
+        Self { head, body, params, route, request_id, trace, platform }
     }
 
     /// The HTTP method.
@@ -64,7 +65,12 @@ impl Request {
         &self.request_id
     }
 
-    /// The ports for this request.
+    /// The trace this request belongs to (continued from `traceparent`, or new).
+    pub fn trace(&self) -> &TraceContext {
+        &self.trace
+    }
+
+    /// The ports for this request (its log lines and outbound calls carry its trace).
     pub fn platform(&self) -> &Platform {
         &self.platform
     }

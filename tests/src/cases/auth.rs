@@ -466,12 +466,30 @@ fn jwks_publishes_public_keys(target: &Target) -> Outcome {
 }
 
 fn external_idp_tokens_are_verified_against_its_jwks(target: &Target) -> Outcome {
+    use crate::cases::tracing;
     use crate::idp;
     let before = idp::jwks_requests();
-    // A customer from the external issuer may list (their own, so no) orders.
+    // A customer from the external issuer may list (their own, so no) orders. This runtime's
+    // first external token: the JWKS fetch it causes carries its trace (W3C Trace Context).
     let token = idp::token(idp::KID, json!({}));
-    let (status, page) = get(target, "/v1/orders", &token)?;
+    let trace = tracing::trace_id(target, 3);
+    let response = send(
+        request(Method::GET, &target.base_url, "/v1/orders")
+            .bearer_auth(&token)
+            .header("traceparent", tracing::traceparent(&trace)),
+    )?;
+    let status = response.status().as_u16();
+    let page: Value = response.json().unwrap_or(Value::Null);
     ensure_eq((status, page["total"].as_i64()), (200, Some(0)), "external customer lists orders")?;
+    let fetches = idp::jwks_traceparents();
+    let ours = fetches.iter().flatten().find(|t| t.starts_with(&format!("00-{trace}-")));
+    let Some(ours) = ours else {
+        return Err(format!("no JWKS fetch carried trace {trace}; traceparents seen: {fetches:?}"));
+    };
+    let span = ours.get(36..52).unwrap_or_default();
+    ensure(tracing::is_trace_hex(span, 16) && span != tracing::CALLER_SPAN && ours.ends_with("-01"), || {
+        format!("the fetch's parent is the request's own span, sampled: {ours}")
+    })?;
     let (status, _) = get(target, "/v1/admin/users", &token)?;
     ensure_eq(status, 403, "external callers get only the configured roles")?;
     for (name, bad) in [

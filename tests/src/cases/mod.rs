@@ -10,6 +10,7 @@ mod errors;
 mod headers;
 mod health;
 mod limits;
+mod tracing;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ const GROUPS: &[&[Case]] = &[
     limits::CASES,
     caching::CASES,
     articles::CASES,
+    tracing::CASES,
     docs::CASES,
 ];
 

@@ -5,3 +5,4 @@ pub(crate) mod cors;
 pub mod deprecation;
 pub(crate) mod request_id;
 pub mod security_headers;
+pub(crate) mod trace_scope;
