@@ -50,8 +50,11 @@ impl App {
     pub async fn handle<B: IncomingBody>(&self, request: http::Request<B>, platform: Platform) -> Response {
         let started = platform.clock.now_millis();
         let (head, body) = request.into_parts();
-        let request_id = request_id::resolve(&head.headers, &*platform.random);
-        let trace = TraceContext::continue_or_start(&head.headers, &*platform.random);
+        // One draw for every id the request may need: a request id, a span and a trace id.
+        let fresh = ports::random::random_array::<40>(&*platform.random).unwrap_or([0; 40]);
+        let (for_request_id, for_trace) = fresh.split_at(16);
+        let request_id = request_id::resolve_with(&head.headers, for_request_id.try_into().unwrap_or_default());
+        let trace = TraceContext::from_fresh_ids(&head.headers, for_trace.try_into().unwrap_or([0; 24]));
         let platform = trace_scope::scoped(platform, &trace);
         let method = head.method.clone();
         let path = head.uri.path().to_owned();

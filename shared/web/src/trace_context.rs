@@ -37,10 +37,19 @@ pub struct TraceContext {
 
 impl TraceContext {
     /// Continues the trace `headers` name if their `traceparent` is valid, else starts one.
-    /// Ids come from `random`; without entropy they fall back to fixed non-zero ids (valid on
-    /// the wire, only unique enough for logs), since tracing must never fail a request.
+    /// Ids come from `random` (one draw); without entropy they fall back to fixed non-zero ids
+    /// (valid on the wire, only unique enough for logs), since tracing must never fail a request.
     pub fn continue_or_start(headers: &HeaderMap, random: &dyn Random) -> Self {
-        let span_id = non_zero(random_array::<8>(random).unwrap_or([0; 8]), [0x5a; 8]);
+        let fresh = random_array::<24>(random).unwrap_or([0; 24]);
+        Self::from_fresh_ids(headers, fresh)
+    }
+
+    /// [`Self::continue_or_start`] with the random bytes already drawn: the span id is the
+    /// first 8, a new trace's id the other 16.
+    pub fn from_fresh_ids(headers: &HeaderMap, fresh: [u8; 24]) -> Self {
+        let (span, trace) = fresh.split_at(8);
+        let span_id = non_zero(span.try_into().unwrap_or([0; 8]), [0x5a; 8]);
+        let new_trace_id = non_zero(trace.try_into().unwrap_or([0; 16]), [0xa5; 16]);
         match inbound_parent(headers) {
             Some(parent) => Self {
                 trace_id: parent.trace_id,
@@ -49,13 +58,7 @@ impl TraceContext {
                 flags: parent.flags,
                 tracestate: inbound_tracestate(headers),
             },
-            None => Self {
-                trace_id: non_zero(random_array::<16>(random).unwrap_or([0; 16]), [0xa5; 16]),
-                span_id,
-                parent_span_id: None,
-                flags: SAMPLED,
-                tracestate: None,
-            },
+            None => Self { trace_id: new_trace_id, span_id, parent_span_id: None, flags: SAMPLED, tracestate: None },
         }
     }
 

@@ -1,7 +1,10 @@
 //! `X-Request-ID`: accept a sane inbound id, otherwise mint one.
 
+use std::fmt::Write as _;
+
 use http::HeaderMap;
-use ports::{Random, random::random_hex};
+#[cfg(test)]
+use ports::{Random, random::random_array};
 
 /// The header that carries the id in both directions.
 pub(crate) const HEADER: &str = "x-request-id";
@@ -10,12 +13,20 @@ const MAX_LEN: usize = 128;
 
 /// The inbound id if it is 1–128 characters of `[A-Za-z0-9._:-]`, else a fresh random one.
 /// Anything else (spaces, quotes, control characters) could forge log lines, so it is dropped.
+#[cfg(test)]
 pub(crate) fn resolve(headers: &HeaderMap, random: &dyn Random) -> String {
+    resolve_with(headers, random_array::<16>(random).unwrap_or([0; 16]))
+}
+
+/// [`resolve`] with the random bytes of a new id already drawn (the pipeline draws every id a
+/// request may need at once). All-zero bytes (no entropy) give a fixed id, only unique enough
+/// for logs.
+pub(crate) fn resolve_with(headers: &HeaderMap, fresh: [u8; 16]) -> String {
     headers
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|id| is_sane(id))
-        .map_or_else(|| generate(random), str::to_owned)
+        .map_or_else(|| generate(fresh), str::to_owned)
 }
 
 fn is_sane(id: &str) -> bool {
@@ -23,9 +34,15 @@ fn is_sane(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
-fn generate(random: &dyn Random) -> String {
-    // If the host has no entropy the id only needs to be unique enough for logs.
-    random_hex::<16>(random).unwrap_or_else(|_| "unavailable-entropy".to_owned())
+fn generate(fresh: [u8; 16]) -> String {
+    if fresh == [0; 16] {
+        return "unavailable-entropy".to_owned();
+    }
+    let mut id = String::with_capacity(32);
+    for byte in fresh {
+        let _ = write!(id, "{byte:02x}");
+    }
+    id
 }
 
 #[cfg(test)]

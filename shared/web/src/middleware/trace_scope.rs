@@ -18,11 +18,7 @@ pub(crate) fn scoped(platform: Platform, trace: &TraceContext) -> Platform {
         inner: Rc::clone(&platform.log),
         prefix: format!(r#"{{"trace_id":"{}","span_id":"{}","#, trace.trace_id(), trace.span_id()),
     });
-    let http = Rc::new(PropagatingHttp {
-        inner: Rc::clone(&platform.http),
-        traceparent: HeaderValue::from_str(&trace.outbound_traceparent()).ok(),
-        tracestate: trace.tracestate().and_then(|s| HeaderValue::from_str(s).ok()),
-    });
+    let http = Rc::new(PropagatingHttp { inner: Rc::clone(&platform.http), trace: trace.clone() });
     Platform { log, http, ..platform }
 }
 
@@ -45,11 +41,11 @@ impl LogSink for TracedLog {
     }
 }
 
-/// Adds the trace headers to every outbound request (replacing any the caller set).
+/// Adds the trace headers to every outbound request (replacing any the caller set); they are
+/// written only when a call is made, which most requests never do.
 struct PropagatingHttp {
     inner: Rc<dyn HttpClient>,
-    traceparent: Option<HeaderValue>,
-    tracestate: Option<HeaderValue>,
+    trace: TraceContext,
 }
 
 #[async_trait(?Send)]
@@ -57,11 +53,11 @@ impl HttpClient for PropagatingHttp {
     async fn send(&self, mut request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
         let headers = request.headers_mut();
         headers.remove(TRACESTATE);
-        if let Some(traceparent) = &self.traceparent {
-            headers.insert(TRACEPARENT, traceparent.clone());
+        if let Ok(traceparent) = HeaderValue::from_str(&self.trace.outbound_traceparent()) {
+            headers.insert(TRACEPARENT, traceparent);
         }
-        if let Some(tracestate) = &self.tracestate {
-            headers.insert(TRACESTATE, tracestate.clone());
+        if let Some(tracestate) = self.trace.tracestate().and_then(|s| HeaderValue::from_str(s).ok()) {
+            headers.insert(TRACESTATE, tracestate);
         }
         self.inner.send(request).await
     }
