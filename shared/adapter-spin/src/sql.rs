@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use async_trait::async_trait;
+use futures_util::lock::Mutex;
 use ports::sql::{Row, Statement, StatementResult, Value, check_params};
 use ports::{PortError, Sql};
 use spin_sdk::sqlite::{Connection, Error, Value as SpinValue};
@@ -28,14 +29,70 @@ thread_local! {
     /// runs its statements one at a time): opening a connection per request cost every read
     /// request a file open and a schema load. Writes and transactions use the request's own
     /// connection, so a transaction's statements and a write's change count are its alone.
-    static READER: std::cell::RefCell<Option<Rc<Connection>>> = const { std::cell::RefCell::new(None) };
+    static READER: std::cell::RefCell<Option<Rc<Exclusive>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A host connection that serves one statement, or one transaction, at a time.
+///
+/// A request's connection is shared by its background tasks (a cache write, a rate-limit
+/// count published after the response), and the instance's read connection by every request
+/// the instance serves at once. Used concurrently, a host connection goes wrong twice: Spin's
+/// host runs `changes()` and `last_insert_rowid()` under the connection's mutex *on its async
+/// executor threads*, while a statement of the same connection holds that mutex for as long as
+/// SQLite's busy handler waits for the write lock (up to 5 s). Two such waits blocked both of a
+/// two-core machine's executor threads, so all of `spin up` stalled for 5 s, until one request
+/// failed with `database is locked` (seen: 12 concurrent orders, all 5 s, one 503). And a
+/// background statement could slip into a request's transaction, or `changes()` report another
+/// statement's count. Taking turns here (a FIFO async lock in the guest) means a statement
+/// never waits inside the host while another use of its connection is pending.
+struct Exclusive {
+    connection: Connection,
+    turn: Mutex<()>,
+}
+
+impl Exclusive {
+    fn new(connection: Connection) -> Self {
+        Self { connection, turn: Mutex::new(()) }
+    }
+
+    /// Runs one statement when no other statement or transaction is using the connection.
+    async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
+        let _turn = self.turn.lock().await;
+        run_on(&self.connection, statement).await
+    }
+
+    /// Runs `statements` in one `BEGIN IMMEDIATE` transaction, holding the connection
+    /// throughout so nothing else runs inside the transaction.
+    async fn transaction(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
+        let _turn = self.turn.lock().await;
+        let connection = &self.connection;
+        run_on(connection, &Statement::new("BEGIN IMMEDIATE")).await?;
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in statements {
+            match run_on(connection, statement).await {
+                Ok(result) => results.push(result),
+                Err(error) => {
+                    // Best effort: if ROLLBACK fails too the connection is closed with the instance.
+                    let _ = run_on(connection, &Statement::new("ROLLBACK")).await;
+                    return Err(error);
+                }
+            }
+        }
+        if let Err(error) = run_on(connection, &Statement::new("COMMIT")).await {
+            // A failed COMMIT (e.g. busy) leaves the transaction open: end it, or this request's
+            // later statements would run inside it and vanish with the instance.
+            let _ = run_on(connection, &Statement::new("ROLLBACK")).await;
+            return Err(error);
+        }
+        Ok(results)
+    }
 }
 
 /// A Spin SQLite database: reads on the instance's shared connection, writes and batches on
 /// one opened on the request's first write (the database prepared on an instance's first use).
 pub struct SpinSql {
     name: &'static str,
-    connection: Lazy<Connection>,
+    connection: Lazy<Exclusive>,
     migration: Cell<Migration>,
 }
 
@@ -45,9 +102,9 @@ impl SpinSql {
         Self { name, connection: Lazy::new(), migration: Cell::new(Migration::Pending) }
     }
 
-    async fn connection(&self) -> Result<Rc<Connection>, PortError> {
-        let connection =
-            self.connection.get_or_open(|| async { Connection::open(self.name).await.map_err(sql_error) }).await?;
+    async fn connection(&self) -> Result<Rc<Exclusive>, PortError> {
+        let open = || async { Connection::open(self.name).await.map(Exclusive::new).map_err(sql_error) };
+        let connection = self.connection.get_or_open(open).await?;
         if !PREPARED.get() && self.migration.get() == Migration::Pending {
             // The runner's own statements come back through `run` while this is `Running`.
             self.migration.set(Migration::Running);
@@ -67,43 +124,44 @@ impl SpinSql {
     /// reading a session and counting a rate limit) took seconds. In WAL mode readers never
     /// block the writer. The mode is stored in the database file; D1 manages its own journal,
     /// which is why this is not a migration.
-    async fn prepare(&self, connection: &Connection) -> Result<(), PortError> {
-        Self::run_on(connection, &Statement::new("PRAGMA journal_mode = WAL")).await?;
+    async fn prepare(&self, connection: &Exclusive) -> Result<(), PortError> {
+        connection.run(&Statement::new("PRAGMA journal_mode = WAL")).await?;
         migrations::apply_pending(self).await.map(drop)
     }
+}
 
-    async fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
-        check_params(&statement.params)?;
-        let params: Vec<SpinValue> = statement.params.iter().map(to_spin).collect();
-        let result = connection.execute(&statement.sql, params).await.map_err(sql_error)?;
-        let columns: Rc<[String]> = result.columns().iter().cloned().collect();
-        let rows = result
-            .collect()
-            .await
-            .map_err(sql_error)?
-            .into_iter()
-            .map(|row| Row::new(Rc::clone(&columns), row.values.into_iter().map(from_spin).collect()))
-            .collect();
-        let writes = is_write(&statement.sql);
-        Ok(StatementResult {
-            rows,
-            rows_affected: if writes { connection.changes().await } else { 0 },
-            last_insert_id: if writes { Some(connection.last_insert_rowid().await) } else { None },
-        })
-    }
+/// Runs one statement on `connection` (the caller has its turn: see [`Exclusive`]).
+async fn run_on(connection: &Connection, statement: &Statement) -> Result<StatementResult, PortError> {
+    check_params(&statement.params)?;
+    let params: Vec<SpinValue> = statement.params.iter().map(to_spin).collect();
+    let result = connection.execute(&statement.sql, params).await.map_err(sql_error)?;
+    let columns: Rc<[String]> = result.columns().iter().cloned().collect();
+    let rows = result
+        .collect()
+        .await
+        .map_err(sql_error)?
+        .into_iter()
+        .map(|row| Row::new(Rc::clone(&columns), row.values.into_iter().map(from_spin).collect()))
+        .collect();
+    let writes = is_write(&statement.sql);
+    Ok(StatementResult {
+        rows,
+        rows_affected: if writes { connection.changes().await } else { 0 },
+        last_insert_id: if writes { Some(connection.last_insert_rowid().await) } else { None },
+    })
 }
 
 impl SpinSql {
     /// The instance's shared read connection, opened on first use (after the database is
     /// prepared).
-    async fn reader(&self) -> Result<Rc<Connection>, PortError> {
+    async fn reader(&self) -> Result<Rc<Exclusive>, PortError> {
         if !PREPARED.get() {
             self.connection().await?;
         }
         if let Some(reader) = READER.with_borrow(Clone::clone) {
             return Ok(reader);
         }
-        let reader = Rc::new(Connection::open(self.name).await.map_err(sql_error)?);
+        let reader = Rc::new(Exclusive::new(Connection::open(self.name).await.map_err(sql_error)?));
         READER.with_borrow_mut(|slot| *slot = Some(Rc::clone(&reader)));
         Ok(reader)
     }
@@ -115,9 +173,9 @@ impl Sql for SpinSql {
     /// that the change count read after a write is that write's.
     async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
         if is_write(&statement.sql) {
-            return Self::run_on(&*self.connection().await?, statement).await;
+            return self.connection().await?.run(statement).await;
         }
-        let result = Self::run_on(&*self.reader().await?, statement).await;
+        let result = self.reader().await?.run(statement).await;
         if result.as_ref().is_err_and(|e| e.kind == ports::PortErrorKind::Unavailable) {
             // A broken connection is not kept for the next request.
             READER.with_borrow_mut(|slot| *slot = None);
@@ -126,26 +184,7 @@ impl Sql for SpinSql {
     }
 
     async fn batch(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
-        let connection = self.connection().await?;
-        Self::run_on(&connection, &Statement::new("BEGIN IMMEDIATE")).await?;
-        let mut results = Vec::with_capacity(statements.len());
-        for statement in statements {
-            match Self::run_on(&connection, statement).await {
-                Ok(result) => results.push(result),
-                Err(error) => {
-                    // Best effort: if ROLLBACK fails too the connection is closed with the instance.
-                    let _ = Self::run_on(&connection, &Statement::new("ROLLBACK")).await;
-                    return Err(error);
-                }
-            }
-        }
-        if let Err(error) = Self::run_on(&connection, &Statement::new("COMMIT")).await {
-            // A failed COMMIT (e.g. busy) leaves the transaction open: end it, or this request's
-            // later statements would run inside it and vanish with the instance.
-            let _ = Self::run_on(&connection, &Statement::new("ROLLBACK")).await;
-            return Err(error);
-        }
-        Ok(results)
+        self.connection().await?.transaction(statements).await
     }
 }
 
