@@ -49,6 +49,8 @@ pub fn variables() -> Vec<(&'static str, String)> {
         ("OIDC_ISSUER", crate::idp::ISSUER.to_owned()),
         ("OIDC_AUDIENCE", AUDIENCE.to_owned()),
         ("OIDC_JWKS_URL", crate::idp::jwks_url()),
+        // Off by default; on here so `tracing::server_timing_reports_port_calls` can see it.
+        ("SERVER_TIMING", "true".to_owned()),
         // Spin's allowed_outbound_hosts for the JWKS (ignored by wrangler).
         ("OIDC_JWKS_ORIGIN", crate::idp::jwks_url().trim_end_matches("/jwks.json").to_owned()),
     ]

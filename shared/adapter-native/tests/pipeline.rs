@@ -40,6 +40,15 @@ async fn calls_out(request: Request) -> Result<Response, Problem> {
     Ok(web::empty_response(http::StatusCode::NO_CONTENT))
 }
 
+/// Reads SQL twice and KV once.
+async fn uses_ports(request: Request) -> Result<Response, Problem> {
+    let platform = request.platform();
+    platform.sql.run(&web::ports::sql::Statement::new("SELECT 1")).await?;
+    platform.sql.run(&web::ports::sql::Statement::new("SELECT 2")).await?;
+    platform.kv.get("timing-probe").await?;
+    Ok(web::empty_response(http::StatusCode::NO_CONTENT))
+}
+
 fn app() -> App {
     App::new(
         Router::new()
@@ -47,7 +56,8 @@ fn app() -> App {
             .route("/panic", get(panics))
             .route("/down", get(dependency_down))
             .route("/items/{id}", get(item))
-            .route("/calls-out", get(calls_out)),
+            .route("/calls-out", get(calls_out))
+            .route("/uses-ports", get(uses_ports)),
     )
 }
 
@@ -303,4 +313,30 @@ async fn a_malformed_traceparent_starts_a_new_trace_and_fails_nothing() {
     assert_ne!(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
     let lines: Vec<Value> = platform.log.lines().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_ne!(lines[0]["trace_id"], lines[1]["trace_id"], "each request without a valid parent is a new trace");
+}
+
+#[tokio::test]
+async fn server_timing_is_off_by_default_and_counts_port_calls_when_on() {
+    let platform = TestPlatform::new().await;
+    let response = platform.send(&app(), "GET", "/uses-ports").await;
+    assert_eq!(response.status(), 204);
+    assert!(response.headers().get("server-timing").is_none(), "off unless configured");
+
+    platform.config.set_var("server_timing", "true");
+    let app = app();
+    let response = platform.send(&app, "GET", "/uses-ports").await;
+    let timing = response.headers()["server-timing"].to_str().unwrap().to_owned();
+    assert!(timing.starts_with(r#"db;dur="#) && timing.contains(r#";desc="2 calls", kv;dur="#), "{timing}");
+    assert!(timing.contains(r#";desc="1 call", total;dur="#), "{timing}");
+    // Problems carry it too; a request that calls no port lists only the total.
+    let missing = platform.send(&app, "GET", "/nowhere").await;
+    assert_eq!(missing.headers()["server-timing"].to_str().unwrap().split(';').next(), Some("total"));
+}
+
+#[tokio::test]
+async fn an_invalid_server_timing_setting_is_an_operator_error() {
+    let platform = TestPlatform::new().await;
+    platform.config.set_var("server_timing", "yes");
+    let response = platform.send(&app(), "GET", "/uses-ports").await;
+    problem(&response, 500, "internal_error");
 }

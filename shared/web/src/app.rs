@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use ports::{Platform, PortErrorKind};
 
-use crate::middleware::{access_log, cors, request_id, security_headers, trace_scope};
+use crate::middleware::{access_log, cors, request_id, security_headers, server_timing, trace_scope};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
 use crate::{
@@ -61,6 +61,11 @@ impl App {
         let origin = head.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
         let settings = self.settings(&platform).await;
+        let timings = settings.as_ref().is_ok_and(|s| s.server_timing).then(Rc::<server_timing::PortTimings>::default);
+        let platform = match &timings {
+            Some(timings) => server_timing::timed(platform, timings),
+            None => platform,
+        };
         let Dispatched { route, outcome } = match &settings {
             Ok(settings) => self.dispatch(head, body, settings, &platform, (&request_id, &trace)).await,
             Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()) },
@@ -82,6 +87,12 @@ impl App {
         security_headers::apply(headers);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             headers.insert(request_id::HEADER, value);
+        }
+        if let Some(timings) = &timings {
+            let total = platform.clock.now_millis().saturating_sub(started);
+            if let Ok(value) = HeaderValue::from_str(&timings.header_value(total)) {
+                headers.insert(server_timing::HEADER, value);
+            }
         }
 
         access_log::emit(

@@ -15,6 +15,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | `cors_allowed_origins` | comma-separated exact origins, or `*` | none (no CORS) |
 /// | `cors_allow_credentials` | `true` to allow cookies/auth on cross-origin calls | `false` |
 /// | `max_body_bytes` | largest accepted request body | 1048576 |
+/// | `server_timing` | `true` to add `Server-Timing` (time per kind of port call) | `false` |
 /// | `api_deprecation` | `@<unix seconds>`: the old version is deprecated (RFC 9745) | none |
 /// | `api_sunset` | HTTP-date when it will stop working (RFC 8594) | none |
 /// | `deprecated_api_prefix` / `successor_api_prefix` | the two versions' path prefixes | `/v1/`, `/v2/` |
@@ -26,11 +27,19 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Headers announcing the old API version's retirement, if configured.
     pub deprecation: Option<DeprecationPolicy>,
+    /// Whether responses carry `Server-Timing` (time spent per kind of port call); off unless
+    /// `server_timing` is `true`.
+    pub server_timing: bool,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { cors: CorsPolicy::default(), max_body_bytes: DEFAULT_MAX_BODY_BYTES, deprecation: None }
+        Self {
+            cors: CorsPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            deprecation: None,
+            server_timing: false,
+        }
     }
 }
 
@@ -56,7 +65,13 @@ impl HttpSettings {
                 config.var("api_sunset").await?.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
             )?),
         };
-        Ok(Self { cors: CorsPolicy::parse(&origins, credentials.unwrap_or(false))?, max_body_bytes, deprecation })
+        let server_timing = parse_bool("server_timing", config.var("server_timing").await?)?.unwrap_or(false);
+        Ok(Self {
+            cors: CorsPolicy::parse(&origins, credentials.unwrap_or(false))?,
+            max_body_bytes,
+            deprecation,
+            server_timing,
+        })
     }
 }
 

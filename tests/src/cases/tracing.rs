@@ -1,17 +1,19 @@
 //! W3C Trace Context: an inbound `traceparent` is continued (problems name the trace and the
 //! request's own span), a malformed one starts a new trace without failing anything, and
 //! outbound calls carry the trace (checked on the JWKS fetch in
-//! `auth::external_idp_tokens_are_verified_against_its_jwks`).
+//! `auth::external_idp_tokens_are_verified_against_its_jwks`). With `SERVER_TIMING` on (the
+//! suite turns it on), responses say how long each kind of port call took.
 
 use reqwest::Method;
 
 use super::Case;
 use crate::Target;
-use crate::client::{Outcome, ensure, ensure_eq, expect_problem, request, send};
+use crate::client::{Outcome, ensure, ensure_eq, expect_problem, header, request, send};
 
 pub const CASES: &[Case] = &[
     ("tracing::inbound_trace_is_continued_in_problems", inbound_trace_is_continued_in_problems),
     ("tracing::malformed_traceparent_starts_a_new_trace", malformed_traceparent_starts_a_new_trace),
+    ("tracing::server_timing_reports_port_calls", server_timing_reports_port_calls),
 ];
 
 /// The caller's span id every case sends.
@@ -70,6 +72,22 @@ fn malformed_traceparent_starts_a_new_trace(target: &Target) -> Outcome {
         let problem = expect_problem(response, 404, "not_found")?;
         let got = problem["trace_id"].as_str().unwrap_or_default();
         ensure(is_trace_hex(got, 32) && got != trace, || format!("{bad:?} should start a new trace, got {got:?}"))?;
+    }
+    Ok(())
+}
+
+fn server_timing_reports_port_calls(target: &Target) -> Outcome {
+    // Readiness checks the database and the key-value store.
+    let response = send(request(Method::GET, &target.base_url, "/ready"))?;
+    ensure_eq(response.status().as_u16(), 200, "/ready")?;
+    let timing = header(&response, "server-timing");
+    let metrics: Vec<&str> = timing.split(", ").map(|m| m.split(';').next().unwrap_or_default()).collect();
+    ensure(metrics.contains(&"db") && metrics.contains(&"kv") && metrics.last() == Some(&"total"), || {
+        format!("Server-Timing should list db, kv and total: {timing:?}")
+    })?;
+    for metric in timing.split(", ") {
+        let duration = metric.split(';').find_map(|p| p.strip_prefix("dur=")).and_then(|d| d.parse::<u64>().ok());
+        ensure(duration.is_some(), || format!("{metric:?} has no millisecond duration"))?;
     }
     Ok(())
 }

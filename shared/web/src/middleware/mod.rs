@@ -5,4 +5,5 @@ pub(crate) mod cors;
 pub mod deprecation;
 pub(crate) mod request_id;
 pub mod security_headers;
+pub(crate) mod server_timing;
 pub(crate) mod trace_scope;
