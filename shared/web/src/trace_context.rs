@@ -147,8 +147,9 @@ fn inbound_tracestate(headers: &HeaderMap) -> Option<String> {
 fn is_member(member: &str) -> bool {
     let Some((key, value)) = member.split_once('=') else { return false };
     let key_part = |part: &str, max: usize| {
+        let first_ok = part.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         (1..=max).contains(&part.len())
-            && part.as_bytes()[0].is_ascii_lowercase() | part.as_bytes()[0].is_ascii_digit()
+            && first_ok
             && part
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/'))
