@@ -1,10 +1,9 @@
 //! A stand-in OpenID Connect issuer for the suite: an ES256 key and a JWKS endpoint on a free
-//! loopback port (counting its requests and recording their `traceparent`), so external-token
-//! checks and outbound trace propagation run end to end.
+//! loopback port (recording each request's trace context headers), so external-token checks
+//! and outbound trace propagation run end to end.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use p256::ecdsa::signature::Signer;
@@ -19,8 +18,17 @@ pub const KID: &str = "idp-ec-1";
 
 struct Idp {
     port: u16,
-    requests: AtomicUsize,
-    traceparents: Mutex<Vec<Option<String>>>,
+    /// `traceparent` and `tracestate` of each request, in arrival order.
+    trace_headers: Mutex<Vec<TraceHeaders>>,
+}
+
+/// The trace context headers one JWKS request carried (`None`: absent).
+#[derive(Debug, Clone)]
+pub struct TraceHeaders {
+    /// `traceparent`.
+    pub traceparent: Option<String>,
+    /// `tracestate`.
+    pub tracestate: Option<String>,
 }
 
 fn key() -> p256::ecdsa::SigningKey {
@@ -39,17 +47,15 @@ fn idp() -> &'static Idp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the IdP");
         let idp: &'static Idp = Box::leak(Box::new(Idp {
             port: listener.local_addr().expect("addr").port(),
-            requests: AtomicUsize::new(0),
-            traceparents: Mutex::new(Vec::new()),
+            trace_headers: Mutex::new(Vec::new()),
         }));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let mut stream = stream;
-                let mut buffer = [0u8; 2048];
-                let read = stream.read(&mut buffer).unwrap_or(0);
-                let traceparent = header_value(&buffer[..read], "traceparent");
-                idp.traceparents.lock().unwrap_or_else(|e| e.into_inner()).push(traceparent);
-                idp.requests.fetch_add(1, Ordering::SeqCst);
+                let head = read_head(&mut stream);
+                let seen =
+                    TraceHeaders { traceparent: header_value(&head, "traceparent"), tracestate: header_value(&head, "tracestate") };
+                idp.trace_headers.lock().unwrap_or_else(|e| e.into_inner()).push(seen);
                 let body = jwks().to_string();
                 let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
             }
@@ -63,14 +69,22 @@ pub fn jwks_url() -> String {
     format!("http://127.0.0.1:{}/jwks.json", idp().port)
 }
 
-/// How many JWKS requests the runtimes made so far.
-pub fn jwks_requests() -> usize {
-    idp().requests.load(Ordering::SeqCst)
+/// The trace headers each JWKS request carried, in arrival order.
+pub fn jwks_trace_headers() -> Vec<TraceHeaders> {
+    idp().trace_headers.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-/// The `traceparent` each JWKS request carried, in arrival order (`None`: it had none).
-pub fn jwks_traceparents() -> Vec<Option<String>> {
-    idp().traceparents.lock().unwrap_or_else(|e| e.into_inner()).clone()
+/// A request head, read until its blank line (at most 16 KiB; a GET has no body).
+fn read_head(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => head.extend_from_slice(&chunk[..read]),
+        }
+    }
+    head
 }
 
 /// A header of a raw HTTP/1.1 request head (names compared case-insensitively).

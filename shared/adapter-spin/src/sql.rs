@@ -43,8 +43,10 @@ thread_local! {
 /// two-core machine's executor threads, so all of `spin up` stalled for 5 s, until one request
 /// failed with `database is locked` (seen: 12 concurrent orders, all 5 s, one 503). And a
 /// background statement could slip into a request's transaction, or `changes()` report another
-/// statement's count. Taking turns here (a FIFO async lock in the guest) means a statement
-/// never waits inside the host while another use of its connection is pending.
+/// statement's count. Taking turns here (an async lock in the guest; it promises no strict
+/// order) means a statement never waits inside the host while another use of its connection
+/// is pending. One gap remains: a caller that drops a statement's future midway (the rate
+/// limiter's store timeout) releases its turn while the host may still be running it.
 struct Exclusive {
     connection: Connection,
     turn: Mutex<()>,

@@ -83,10 +83,11 @@ impl TraceContext {
     }
 
     /// The `traceparent` for calls this request makes: this trace, this request's span as the
-    /// parent, the same flags.
+    /// parent, the caller's sampling decision (version 00 defines no other flag, and unknown
+    /// bits must go out as zero).
     pub fn outbound_traceparent(&self) -> String {
         let mut value = String::with_capacity(55);
-        let _ = write!(value, "00-{}-{}-{:02x}", self.trace_id(), self.span_id(), self.flags);
+        let _ = write!(value, "00-{}-{}-{:02x}", self.trace_id(), self.span_id(), self.flags & SAMPLED);
         value
     }
 
@@ -129,25 +130,33 @@ fn parse_traceparent(value: &str) -> Option<Parent> {
     Some(Parent { trace_id, span_id, flags })
 }
 
-/// The inbound `tracestate` if it is one header of at most 32 well-formed members.
+/// The inbound `tracestate`: every `tracestate` header combined in order (section 3.3.1.1),
+/// if the result has at most 32 well-formed members with distinct keys and fits in 512
+/// characters; otherwise none.
 fn inbound_tracestate(headers: &HeaderMap) -> Option<String> {
-    let mut values = headers.get_all(TRACESTATE).iter();
-    let value = values.next()?.to_str().ok()?;
-    if values.next().is_some() || value.len() > MAX_TRACESTATE_LEN {
-        return None;
+    let mut members: Vec<&str> = Vec::new();
+    for value in headers.get_all(TRACESTATE) {
+        let value = value.to_str().ok()?;
+        members.extend(value.split(',').map(|m| m.trim_matches([' ', '\t'])).filter(|m| !m.is_empty()));
     }
-    let members: Vec<&str> = value.split(',').map(|m| m.trim_matches([' ', '\t'])).filter(|m| !m.is_empty()).collect();
-    let valid = !members.is_empty() && members.len() <= MAX_TRACESTATE_MEMBERS && members.iter().all(|m| is_member(m));
-    valid.then(|| members.join(","))
+    let keys: std::collections::HashSet<&str> =
+        members.iter().filter_map(|m| m.split_once('=')).map(|(k, _)| k).collect();
+    let valid = !members.is_empty()
+        && members.len() <= MAX_TRACESTATE_MEMBERS
+        && keys.len() == members.len()
+        && members.iter().all(|m| is_member(m));
+    let combined = members.join(",");
+    (valid && combined.len() <= MAX_TRACESTATE_LEN).then_some(combined)
 }
 
-/// `key=value`: a key of lower-case letters, digits and `_-*/` (optionally `tenant@system`),
-/// starting with a letter or digit; a value of printable ASCII without `,` and `=`, not ending
-/// in a space.
+/// `key=value` (section 3.3.1.3): a key of lower-case letters, digits and `_-*/` starting with
+/// a letter, or `tenant@system` whose tenant may start with a digit; a value of printable ASCII
+/// without `,` and `=`, not ending in a space.
 fn is_member(member: &str) -> bool {
     let Some((key, value)) = member.split_once('=') else { return false };
-    let key_part = |part: &str, max: usize| {
-        let first_ok = part.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let key_part = |part: &str, max: usize, digit_first: bool| {
+        let first_ok =
+            part.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || (digit_first && b.is_ascii_digit()));
         (1..=max).contains(&part.len())
             && first_ok
             && part
@@ -155,8 +164,8 @@ fn is_member(member: &str) -> bool {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'*' | b'/'))
     };
     let key_ok = match key.split_once('@') {
-        Some((tenant, system)) => key_part(tenant, 241) && key_part(system, 14),
-        None => key_part(key, 256),
+        Some((tenant, system)) => key_part(tenant, 241, true) && key_part(system, 14, false),
+        None => key_part(key, 256, false),
     };
     let value_ok = (1..=256).contains(&value.len())
         && value.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b',' && b != b'=')
@@ -234,9 +243,13 @@ mod tests {
 
     #[test]
     fn a_later_version_may_carry_more_fields() {
-        let trace = context(&[(TRACEPARENT, "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-ever")]);
+        let trace = context(&[(TRACEPARENT, "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff-what-ever")]);
         assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert!(trace.outbound_traceparent().starts_with("00-"), "we speak version 00");
+        let outbound = trace.outbound_traceparent();
+        assert!(
+            outbound.starts_with("00-") && outbound.ends_with("-01"),
+            "version 00, only the sampled bit: {outbound}"
+        );
     }
 
     #[test]
@@ -283,13 +296,27 @@ mod tests {
         assert_eq!(trace.tracestate(), None, "upper case in a key is invalid");
         let trace = context(&[(TRACEPARENT, VALID), (TRACESTATE, "rojo=00f067aa0ba902b7, congo@t61=t61rcWkgMzE,,")]);
         assert_eq!(trace.tracestate(), Some("rojo=00f067aa0ba902b7,congo@t61=t61rcWkgMzE"));
+        let trace = context(&[(TRACEPARENT, VALID), (TRACESTATE, "rojo=1"), (TRACESTATE, "7tenant@vendor=2")]);
+        assert_eq!(trace.tracestate(), Some("rojo=1,7tenant@vendor=2"), "headers are combined in order");
     }
 
     #[test]
     fn a_malformed_tracestate_is_dropped() {
         let too_many = (0..33).map(|i| format!("k{i}=v")).collect::<Vec<_>>().join(",");
         let too_long = format!("k={}", "v".repeat(600));
-        for bad in ["novalue", "=v", "k=", "k=a,b", "k=v=w", "Key=v", too_many.as_str(), too_long.as_str()] {
+        for bad in [
+            "novalue",
+            "=v",
+            "k=",
+            "k=a,b",
+            "k=v=w",
+            "Key=v",
+            "7simple=v",
+            "t@7system=v",
+            "k=1,k=2",
+            too_many.as_str(),
+            too_long.as_str(),
+        ] {
             let trace = context(&[(TRACEPARENT, VALID), (TRACESTATE, bad)]);
             assert_eq!(trace.tracestate(), None, "{bad:?}");
             assert_eq!(trace.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736", "a bad tracestate keeps the trace");

@@ -468,46 +468,57 @@ fn jwks_publishes_public_keys(target: &Target) -> Outcome {
 fn external_idp_tokens_are_verified_against_its_jwks(target: &Target) -> Outcome {
     use crate::cases::tracing;
     use crate::idp;
-    let before = idp::jwks_requests();
-    // A customer from the external issuer may list (their own, so no) orders. This runtime's
-    // first external token: the JWKS fetch it causes carries its trace (W3C Trace Context).
-    let token = idp::token(idp::KID, json!({}));
+    // Every request of this case carries this runtime's own trace, so the JWKS fetches it
+    // causes can be told from the other runtime's (W3C Trace Context propagation).
     let trace = tracing::trace_id(target, 3);
-    let response = send(
-        request(Method::GET, &target.base_url, "/v1/orders")
-            .bearer_auth(&token)
-            .header("traceparent", tracing::traceparent(&trace)),
-    )?;
+    let traced = |path: &str, token: &str| {
+        send(
+            request(Method::GET, &target.base_url, path)
+                .bearer_auth(token)
+                .header("traceparent", tracing::traceparent(&trace))
+                .header("tracestate", "contract=auth"),
+        )
+    };
+    // A customer from the external issuer may list (their own, so no) orders: this runtime's
+    // first external token, so its key set is fetched now.
+    let token = idp::token(idp::KID, json!({}));
+    let response = traced("/v1/orders", &token)?;
     let status = response.status().as_u16();
     let page: Value = response.json().unwrap_or(Value::Null);
     ensure_eq((status, page["total"].as_i64()), (200, Some(0)), "external customer lists orders")?;
-    let fetches = idp::jwks_traceparents();
-    let ours = fetches.iter().flatten().find(|t| t.starts_with(&format!("00-{trace}-")));
-    let Some(ours) = ours else {
-        return Err(format!("no JWKS fetch carried trace {trace}; traceparents seen: {fetches:?}"));
+    let ours = || {
+        idp::jwks_trace_headers()
+            .into_iter()
+            .filter(|seen| seen.traceparent.as_deref().is_some_and(|t| t.starts_with(&format!("00-{trace}-"))))
+            .collect::<Vec<_>>()
     };
-    let span = ours.get(36..52).unwrap_or_default();
-    ensure(tracing::is_trace_hex(span, 16) && span != tracing::CALLER_SPAN && ours.ends_with("-01"), || {
-        format!("the fetch's parent is the request's own span, sampled: {ours}")
+    let Some(first) = ours().into_iter().next() else {
+        return Err(format!("no JWKS fetch carried trace {trace}; seen: {:?}", idp::jwks_trace_headers()));
+    };
+    let traceparent = first.traceparent.unwrap_or_default();
+    let span = traceparent.get(36..52).unwrap_or_default();
+    ensure(tracing::is_trace_hex(span, 16) && span != tracing::CALLER_SPAN && traceparent.ends_with("-01"), || {
+        format!("the fetch's parent is the request's own span, sampled: {traceparent}")
     })?;
-    let (status, _) = get(target, "/v1/admin/users", &token)?;
-    ensure_eq(status, 403, "external callers get only the configured roles")?;
+    ensure_eq(first.tracestate.as_deref(), Some("contract=auth"), "tracestate passed on to the fetch")?;
+    ensure_eq(
+        traced("/v1/admin/users", &token)?.status().as_u16(),
+        403,
+        "external callers get only the configured roles",
+    )?;
     for (name, bad) in [
         ("wrong audience", idp::token(idp::KID, json!({"aud": "another-api"}))),
         ("wrong issuer", idp::token(idp::KID, json!({"iss": "https://evil.example"}))),
         ("expired", idp::token(idp::KID, json!({"exp": 1_000_000}))),
         ("unknown kid", idp::token("never-published", json!({}))),
     ] {
-        let response = send(request(Method::GET, &target.base_url, "/v1/orders").bearer_auth(&bad))?;
-        expect_problem(response, 401, "invalid_token").map_err(|e| format!("{name}: {e}"))?;
+        expect_problem(traced("/v1/orders", &bad)?, 401, "invalid_token").map_err(|e| format!("{name}: {e}"))?;
     }
     for _ in 0..5 {
-        let response = send(
-            request(Method::GET, &target.base_url, "/v1/orders").bearer_auth(idp::token("another-unknown", json!({}))),
-        )?;
+        let response = traced("/v1/orders", &idp::token("another-unknown", json!({})))?;
         ensure_eq(response.status().as_u16(), 401, "unknown kid")?;
     }
     // The key set is cached; unknown kids refetch at most once a minute per instance.
-    let fetched = idp::jwks_requests() - before;
-    ensure((1..=2).contains(&fetched), || format!("{fetched} JWKS fetches"))
+    let fetched = ours().len();
+    ensure((1..=2).contains(&fetched), || format!("{fetched} JWKS fetches on this runtime"))
 }

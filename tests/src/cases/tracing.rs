@@ -60,7 +60,7 @@ fn inbound_trace_is_continued_in_problems(target: &Target) -> Outcome {
 fn malformed_traceparent_starts_a_new_trace(target: &Target) -> Outcome {
     let trace = trace_id(target, 2);
     for bad in [
-        trace.to_uppercase(),
+        traceparent(&trace).to_uppercase(),
         format!("00-{trace}-0000000000000000-01"),
         format!("ff-{trace}-{CALLER_SPAN}-01"),
         format!("00-{trace}-{CALLER_SPAN}-01-extra"),

@@ -33,7 +33,7 @@ impl LogSink for TracedLog {
     fn emit(&self, level: Level, line: &str) {
         match line.strip_prefix('{') {
             // A line that already names its trace, or is not an object, is written as it is.
-            Some(rest) if !line.contains(r#""trace_id":"#) && rest.trim_start() != "}" => {
+            Some(rest) if !line.contains(r#""trace_id":"#) && !rest.trim_start().starts_with('}') => {
                 self.inner.emit(level, &format!("{}{rest}", self.prefix));
             }
             _ => self.inner.emit(level, line),
@@ -83,12 +83,14 @@ mod tests {
         log.emit(Level::Info, r#"{"msg":"request"}"#);
         log.emit(Level::Info, r#"{"trace_id":"other","msg":"x"}"#);
         log.emit(Level::Info, "{}");
+        log.emit(Level::Info, "{ }\n");
         log.emit(Level::Info, "not json");
         let lines = lines.0.borrow();
         assert_eq!(lines[0], r#"{"trace_id":"t","span_id":"s","msg":"request"}"#);
         assert_eq!(lines[1], r#"{"trace_id":"other","msg":"x"}"#);
         assert_eq!(lines[2], "{}");
-        assert_eq!(lines[3], "not json");
+        assert_eq!(lines[3], "{ }\n");
+        assert_eq!(lines[4], "not json");
         for line in &lines[..2] {
             serde_json::from_str::<serde_json::Value>(line).unwrap();
         }
