@@ -14,6 +14,11 @@ impl<T> Lazy<T> {
         Self { cell: RefCell::new(None) }
     }
 
+    /// Forgets the resource: the next [`Lazy::get_or_open`] opens a new one.
+    pub(crate) fn clear(&self) {
+        *self.cell.borrow_mut() = None;
+    }
+
     /// The resource, opening it with `open` the first time. A failed open is retried next call.
     pub(crate) async fn get_or_open<E, F>(&self, open: impl FnOnce() -> F) -> Result<Rc<T>, E>
     where

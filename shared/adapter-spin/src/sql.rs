@@ -45,28 +45,66 @@ thread_local! {
 /// background statement could slip into a request's transaction, or `changes()` report another
 /// statement's count. Taking turns here (an async lock in the guest; it promises no strict
 /// order) means a statement never waits inside the host while another use of its connection
-/// is pending. One gap remains: a caller that drops a statement's future midway (the rate
-/// limiter's store timeout) releases its turn while the host may still be running it.
+/// is pending. A caller may still drop a statement's future midway (the rate limiter's store
+/// timeout does) while the host is running it: the connection is then *abandoned*, and the next
+/// caller opens a fresh one instead of queueing behind a statement nobody awaits any more.
 struct Exclusive {
     connection: Connection,
     turn: Mutex<()>,
+    abandoned: Cell<bool>,
+}
+
+/// Marks its connection abandoned unless [`Turn::done`] is called first (i.e. when the future
+/// holding it is dropped midway).
+struct Turn<'a> {
+    abandoned: &'a Cell<bool>,
+    done: bool,
+}
+
+impl Turn<'_> {
+    fn done(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.abandoned.set(true);
+        }
+    }
 }
 
 impl Exclusive {
     fn new(connection: Connection) -> Self {
-        Self { connection, turn: Mutex::new(()) }
+        Self { connection, turn: Mutex::new(()), abandoned: Cell::new(false) }
+    }
+
+    /// Whether a statement of this connection was dropped midway (see [`Exclusive`]).
+    fn is_abandoned(&self) -> bool {
+        self.abandoned.get()
     }
 
     /// Runs one statement when no other statement or transaction is using the connection.
     async fn run(&self, statement: &Statement) -> Result<StatementResult, PortError> {
         let _turn = self.turn.lock().await;
-        run_on(&self.connection, statement).await
+        let watch = Turn { abandoned: &self.abandoned, done: false };
+        let result = run_on(&self.connection, statement).await;
+        watch.done();
+        result
     }
 
     /// Runs `statements` in one `BEGIN IMMEDIATE` transaction, holding the connection
     /// throughout so nothing else runs inside the transaction.
     async fn transaction(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
         let _turn = self.turn.lock().await;
+        let watch = Turn { abandoned: &self.abandoned, done: false };
+        let result = self.transaction_now(statements).await;
+        watch.done();
+        result
+    }
+
+    async fn transaction_now(&self, statements: &[Statement]) -> Result<Vec<StatementResult>, PortError> {
         let connection = &self.connection;
         run_on(connection, &Statement::new("BEGIN IMMEDIATE")).await?;
         let mut results = Vec::with_capacity(statements.len());
@@ -106,7 +144,11 @@ impl SpinSql {
 
     async fn connection(&self) -> Result<Rc<Exclusive>, PortError> {
         let open = || async { Connection::open(self.name).await.map(Exclusive::new).map_err(sql_error) };
-        let connection = self.connection.get_or_open(open).await?;
+        let mut connection = self.connection.get_or_open(open).await?;
+        if connection.is_abandoned() {
+            self.connection.clear();
+            connection = self.connection.get_or_open(open).await?;
+        }
         if !PREPARED.get() && self.migration.get() == Migration::Pending {
             // The runner's own statements come back through `run` while this is `Running`.
             self.migration.set(Migration::Running);
@@ -160,7 +202,7 @@ impl SpinSql {
         if !PREPARED.get() {
             self.connection().await?;
         }
-        if let Some(reader) = READER.with_borrow(Clone::clone) {
+        if let Some(reader) = READER.with_borrow(Clone::clone).filter(|r| !r.is_abandoned()) {
             return Ok(reader);
         }
         let reader = Rc::new(Exclusive::new(Connection::open(self.name).await.map_err(sql_error)?));
@@ -242,6 +284,15 @@ mod tests {
         assert!(is_write("DELETE FROM t"));
         assert!(!is_write("SELECT changes()"));
         assert!(!is_write("BEGIN IMMEDIATE"));
+    }
+
+    #[test]
+    fn a_turn_dropped_midway_abandons_its_connection() {
+        let abandoned = Cell::new(false);
+        Turn { abandoned: &abandoned, done: false }.done();
+        assert!(!abandoned.get(), "a finished statement keeps the connection");
+        drop(Turn { abandoned: &abandoned, done: false });
+        assert!(abandoned.get(), "a statement dropped midway abandons it");
     }
 
     #[test]
