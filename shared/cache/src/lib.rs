@@ -284,10 +284,14 @@ pub async fn invalidate(platform: &Platform, keys: &[String]) {
         epoch::bump(key);
         flight::forget(key);
         local::remove(key);
+    }
+    // The shared tier's deletes go out together: one KV round trip of waiting, not one per key.
+    let deletes = keys.iter().map(|key| async move {
         if let Err(error) = platform.kv.delete(&kv_key(key)).await {
             degraded(platform, key, &error);
         }
-    }
+    });
+    futures_util::future::join_all(deletes).await;
 }
 
 async fn kv_get(platform: &Platform, key: &str) -> Option<Entry> {

@@ -40,14 +40,15 @@ pub fn list_key(generation: &str, version: &str, query: &str) -> String {
 /// Invalidates `ids` and every cached list page (call after the change committed).
 pub async fn products_changed(platform: &Platform, ids: &[&str]) {
     let keys: Vec<String> = ids.iter().map(|id| product_key(id)).collect();
-    cache::invalidate(platform, &keys).await;
     let next = format!(
         "{}-{}",
         platform.clock.now_millis(),
         ports::random::random_hex::<4>(&*platform.random).unwrap_or_default()
     );
-    // A failure only delays list freshness until the pages expire; it is not an error.
-    let _ = platform.kv.put(GENERATION_KEY, next.as_bytes(), None).await;
+    // The products' entries and the list generation are independent: wait for both at once.
+    // A failed generation write only delays list freshness until the pages expire.
+    let new_generation = platform.kv.put(GENERATION_KEY, next.as_bytes(), None);
+    let (_, _) = futures_util::future::join(cache::invalidate(platform, &keys), new_generation).await;
 }
 
 #[cfg(test)]

@@ -108,6 +108,8 @@ pub struct Connection {
 pub struct Answer {
     /// The status code.
     pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
 }
@@ -165,7 +167,7 @@ impl Connection {
         let response = self.sender.send_request(request).await.map_err(|e| e.to_string())?;
         let (head, body) = response.into_parts();
         let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok(Answer { status: head.status, body })
+        Ok(Answer { status: head.status, headers: head.headers, body })
     }
 
     /// Sends one request and returns its latency if it answered the expected status within

@@ -29,6 +29,7 @@ mod orders;
 mod process;
 mod spin;
 mod stats;
+mod timing;
 mod workerd;
 
 use std::path::{Path, PathBuf};

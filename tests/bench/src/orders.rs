@@ -21,6 +21,7 @@ use crate::compare::{self, Contender, Measurement};
 use crate::host::{Host, Worker};
 use crate::load::{self, Target, random_client_ip};
 use crate::stats::Summary;
+use crate::timing;
 
 /// The read must reach this share of the baseline's requests/s, at every concurrency.
 pub const READ_RATIO_GOAL: f64 = 0.9;
@@ -28,6 +29,8 @@ pub const READ_RATIO_GOAL: f64 = 0.9;
 pub const READ_FLOOR_AT_2: f64 = 900.0;
 /// Customers placing the measured orders (the default `writes` rule allows each 120 a minute).
 const BUYERS: usize = 24;
+/// Requests averaged by each `Server-Timing` probe.
+const TIMING_PROBES: usize = 30;
 /// The test key of the suite (RFC 8037's example Ed25519 seed), `kid:seed`.
 const SIGNING_KEYS: &str = "bench:nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
 
@@ -39,6 +42,8 @@ pub struct Report {
     pub reads: Vec<Measurement>,
     /// Writes at 2 connections.
     pub writes: Vec<Measurement>,
+    /// Where a read's and a write's time goes, from a separate instance with `SERVER_TIMING` on.
+    pub timings: Vec<timing::Breakdown>,
 }
 
 /// Bindings of the real Worker: `wrangler.toml`'s vars plus test secrets, default rate limits.
@@ -128,6 +133,15 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
             kv: true,
             durable_objects: true,
         },
+        // The same Worker with `SERVER_TIMING` on, probed after the timed runs (see `timing`).
+        Worker {
+            name: "ours-timed",
+            dir: root.join("target/worker"),
+            bindings: orderflow_bindings().into_iter().chain([("SERVER_TIMING", "true".to_owned())]).collect(),
+            d1: true,
+            kv: true,
+            durable_objects: true,
+        },
         Worker {
             name: "baseline",
             dir: root.join("target/baseline-worker"),
@@ -141,6 +155,7 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
     let mut host = Host::start(&root, &work_dir, crate::workerd::COMPATIBILITY_DATE, &workers, &sql)?;
     let ours = host.address("ours")?;
     let baseline = host.address("baseline")?;
+    let timed = host.address("ours-timed")?;
 
     let api = Api::new(ours, true);
     let seeded = api.seed().await.map_err(|e| format!("seeding: {e}\n{}", host.log_tail(20)))?;
@@ -208,16 +223,22 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
         }
         client_ip(headers);
     }));
+    let mut timed_write = write.clone();
+    timed_write.address = timed;
     let writers = [Contender { target: write, counts_d1: true }];
     compare::warm_up(&writers, 20, 2).await?;
     eprintln!("orders: writes at 2 connections");
     let write_time = Duration::from_secs_f64(options.write_seconds);
     let writes = compare::interleaved(&writers, 2, write_time, options.rounds, "POST, 2 conns", &cpu).await?;
+    let timings = vec![
+        timing::probe("GET /v2/orders/{id}", &read("ours-timed", timed)?, TIMING_PROBES).await?,
+        timing::probe("POST /v2/orders", &timed_write, TIMING_PROBES).await?,
+    ];
     if let Some(reason) = host.exited() {
         return Err(reason);
     }
     let dataset = if bulk { "10,000 users, 100,000 orders (300,000 lines)" } else { "fresh database" };
-    Ok(Report { dataset: dataset.to_owned(), reads, writes })
+    Ok(Report { dataset: dataset.to_owned(), reads, writes, timings })
 }
 
 /// Prints one run's tables and the read ratios against the goals.
@@ -245,4 +266,6 @@ pub fn print(report: &Report) {
     println!();
     println!("-- write: POST /v2/orders (3 lines, stock reserved, Idempotency-Key), {} customers --", BUYERS);
     compare::print_table(&report.writes);
+    println!();
+    timing::print(&report.timings);
 }

@@ -6,7 +6,9 @@
 //! call adds its duration and count to its kind; the response then carries e.g.
 //! `Server-Timing: db;dur=3;desc="2 calls", kv;dur=0;desc="1 call", total;dur=5`. Handlers
 //! and shared crates are unaware of it. Durations come from the clock port in milliseconds
-//! (Workers advance their clock only across I/O, which is exactly what port calls are).
+//! (Workers advance their clock only across I/O, which is exactly what port calls are). A
+//! kind's `dur` is the sum over its calls, so calls made concurrently add up beyond the time
+//! they took together; `total` is wall time.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
