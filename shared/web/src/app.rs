@@ -7,13 +7,11 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use ports::{Platform, PortErrorKind};
 
+use crate::middleware::correlation::Correlation;
 use crate::middleware::{access_log, cors, request_id, security_headers, server_timing, trace_scope};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
-use crate::{
-    BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router,
-    TraceContext,
-};
+use crate::{BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router};
 
 /// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
 /// every request.
@@ -50,12 +48,8 @@ impl App {
     pub async fn handle<B: IncomingBody>(&self, request: http::Request<B>, platform: Platform) -> Response {
         let started = platform.clock.now_millis();
         let (head, body) = request.into_parts();
-        // One draw for every id the request may need: a request id, a span and a trace id.
-        let fresh = ports::random::random_array::<40>(&*platform.random).unwrap_or([0; 40]);
-        let (for_request_id, for_trace) = fresh.split_at(16);
-        let request_id = request_id::resolve_with(&head.headers, for_request_id.try_into().unwrap_or_default());
-        let trace = TraceContext::from_fresh_ids(&head.headers, for_trace.try_into().unwrap_or([0; 24]));
-        let platform = trace_scope::scoped(platform, &trace);
+        let ids = Correlation::of(&head.headers, &*platform.random);
+        let platform = trace_scope::scoped(platform, &ids.trace);
         let method = head.method.clone();
         let path = head.uri.path().to_owned();
         let origin = head.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -67,14 +61,14 @@ impl App {
             None => platform,
         };
         let Dispatched { route, outcome } = match &settings {
-            Ok(settings) => self.dispatch(head, body, settings, &platform, (&request_id, &trace)).await,
+            Ok(settings) => self.dispatch(head, body, settings, &platform, &ids).await,
             Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()) },
         };
         let settings = settings.unwrap_or_default();
 
         let (mut response, problem) = match outcome {
             Ok(response) => (response, None),
-            Err(problem) => (problem.to_response(&path, &request_id, &trace), Some(problem)),
+            Err(problem) => (problem.to_response(&path, &ids.request_id, &ids.trace), Some(problem)),
         };
         if method == Method::HEAD {
             *response.body_mut() = Bytes::new();
@@ -85,7 +79,7 @@ impl App {
         }
         settings.cors.apply(origin.as_deref(), headers);
         security_headers::apply(headers);
-        if let Ok(value) = HeaderValue::from_str(&request_id) {
+        if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
             headers.insert(request_id::HEADER, value);
         }
         if let Some(timings) = &timings {
@@ -100,7 +94,7 @@ impl App {
             &access_log::AccessRecord {
                 ts_ms: started,
                 msg: "request",
-                request_id: &request_id,
+                request_id: &ids.request_id,
                 method: method.as_str(),
                 route,
                 status: response.status().as_u16(),
@@ -133,7 +127,7 @@ impl App {
         body: B,
         settings: &HttpSettings,
         platform: &Platform,
-        (request_id, trace): (&str, &TraceContext),
+        ids: &Correlation,
     ) -> Dispatched {
         let Some(matched) = self.router.find(head.uri.path()) else {
             return Dispatched { route: None, outcome: Err(Problem::not_found()) };
@@ -166,8 +160,7 @@ impl App {
             Ok(body) => body,
             Err(problem) => return done(Err(problem)),
         };
-        let ids = (request_id.to_owned(), trace.clone());
-        let request = Request::new(head, body, matched.params, matched.template, ids, platform.clone());
+        let request = Request::new(head, body, matched.params, matched.template, ids.clone(), platform.clone());
         let chain = Next::new(&self.layers, handler).run(request);
         let outcome = CatchUnwind::new(chain).await.unwrap_or_else(|panic| Err(Problem::internal(panic)));
         done(outcome)

@@ -7,6 +7,7 @@ use http::{HeaderMap, Method, Uri, header, request::Parts};
 use ports::Platform;
 use serde::de::DeserializeOwned;
 
+use crate::middleware::correlation::Correlation;
 use crate::{Problem, TraceContext};
 
 /// Longest excerpt of a parser message echoed back to the client.
@@ -18,8 +19,7 @@ pub struct Request {
     body: Bytes,
     params: Vec<(String, String)>,
     route: &'static str,
-    request_id: String,
-    trace: TraceContext,
+    ids: Correlation,
     platform: Platform,
 }
 
@@ -29,10 +29,10 @@ impl Request {
         body: Bytes,
         params: Vec<(String, String)>,
         route: &'static str,
-        (request_id, trace): (String, TraceContext),
+        ids: Correlation,
         platform: Platform,
     ) -> Self {
-        Self { head, body, params, route, request_id, trace, platform }
+        Self { head, body, params, route, ids, platform }
     }
 
     /// The HTTP method.
@@ -62,12 +62,12 @@ impl Request {
 
     /// This request's id (inbound `X-Request-ID` if sane, otherwise generated).
     pub fn request_id(&self) -> &str {
-        &self.request_id
+        &self.ids.request_id
     }
 
     /// The trace this request belongs to (continued from `traceparent`, or new).
     pub fn trace(&self) -> &TraceContext {
-        &self.trace
+        &self.ids.trace
     }
 
     /// The ports for this request (its log lines and outbound calls carry its trace).
