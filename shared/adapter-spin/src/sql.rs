@@ -39,9 +39,10 @@ thread_local! {
 /// the instance serves at once. Used concurrently, a host connection goes wrong twice: Spin's
 /// host runs `changes()` and `last_insert_rowid()` under the connection's mutex *on its async
 /// executor threads*, while a statement of the same connection holds that mutex for as long as
-/// SQLite's busy handler waits for the write lock (up to 5 s). Two such waits blocked both of a
-/// two-core machine's executor threads, so all of `spin up` stalled for 5 s, until one request
-/// failed with `database is locked` (seen: 12 concurrent orders, all 5 s, one 503). And a
+/// SQLite's busy handler waits for the write lock (up to 5 s). Two such waits can block both of
+/// a two-core machine's executor threads: all of `spin up` was seen to stall for 5 s, until one
+/// request failed with `database is locked` (12 concurrent orders, all 5 s, one 503), and the
+/// stall went away with this lock. And a
 /// background statement could slip into a request's transaction, or `changes()` report another
 /// statement's count. Taking turns here (an async lock in the guest; it promises no strict
 /// order) means a statement never waits inside the host while another use of its connection
