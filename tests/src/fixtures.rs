@@ -106,23 +106,23 @@ pub fn server_signature(input: &[u8]) -> Vec<u8> {
 
 /// A staff member's access token: a fresh account the admin promoted (created on first use).
 pub fn staff_token(target: &Target) -> Result<String, String> {
-    target
-        .fixtures
-        .staff
-        .get_or_init(|| {
-            let admin = admin_token(target)?;
-            let (user, _) = customer(target, "staff")?;
-            let id = user["id"].as_str().unwrap_or_default();
-            let response = send(
-                request(Method::PUT, &target.base_url, &format!("/v1/admin/users/{id}/roles"))
-                    .bearer_auth(&admin)
-                    .json(&json!({"roles": ["customer", "staff"]})),
-            )?;
-            if response.status().as_u16() != 200 {
-                return Err(format!("promote to staff: {}", response.status()));
-            }
-            let (status, tokens) = sign_in(target, user["email"].as_str().unwrap_or_default(), PASSWORD)?;
-            if status == 200 { Ok(access(&tokens)) } else { Err(format!("staff sign-in: {status} {tokens}")) }
-        })
-        .clone()
+    target.fixtures.staff.get_or_init(|| promoted(target, "staff", "staff").map(|(_, token)| token)).clone()
+}
+
+/// A fresh account (`label` in its address) that the admin gave `role` beside `customer`,
+/// signed in again so its access token carries the role: the user and the token.
+pub fn promoted(target: &Target, label: &str, role: &str) -> Result<(Value, String), String> {
+    let admin = admin_token(target)?;
+    let (user, _) = customer(target, label)?;
+    let id = user["id"].as_str().unwrap_or_default();
+    let response = send(
+        request(Method::PUT, &target.base_url, &format!("/v1/admin/users/{id}/roles"))
+            .bearer_auth(&admin)
+            .json(&json!({"roles": ["customer", role]})),
+    )?;
+    if response.status().as_u16() != 200 {
+        return Err(format!("promote to {role}: {}", response.status()));
+    }
+    let (status, tokens) = sign_in(target, user["email"].as_str().unwrap_or_default(), PASSWORD)?;
+    if status == 200 { Ok((user, access(&tokens))) } else { Err(format!("{role} sign-in: {status} {tokens}")) }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::Case;
 use crate::Target;
 use crate::client::{Outcome, ensure, ensure_eq, expect_problem, header, request, send};
-use crate::fixtures::{PASSWORD, access, admin_token, customer, sign_in};
+use crate::fixtures::{access, admin_token, customer, promoted};
 
 pub const CASES: &[Case] = &[
     ("articles::drafts_are_private_until_published", drafts_are_private_until_published),
@@ -124,17 +124,7 @@ fn fts5_search(target: &Target) -> Outcome {
 
 fn editors_are_audited(target: &Target) -> Outcome {
     let admin = admin_token(target)?;
-    let (editor_user, _) = customer(target, "editor")?;
-    let editor_id = editor_user["id"].as_str().unwrap_or_default();
-    let promoted = send(
-        request(Method::PUT, &target.base_url, &format!("/v1/admin/users/{editor_id}/roles"))
-            .bearer_auth(&admin)
-            .json(&json!({"roles": ["customer", "editor"]})),
-    )?;
-    ensure_eq(promoted.status().as_u16(), 200, "promote to editor")?;
-    let (status, tokens) = sign_in(target, editor_user["email"].as_str().unwrap_or_default(), PASSWORD)?;
-    ensure_eq(status, 200, "editor sign-in")?;
-    let editor = access(&tokens);
+    let (_, editor) = promoted(target, "editor", "editor")?;
     let (_, alice) = customer(target, "edited")?;
     let alice = access(&alice);
     let article = create(target, &alice, &json!({"title": "To be edited", "body": "Typo teh."}))?;
