@@ -3,24 +3,16 @@
 use std::fmt::Write as _;
 
 use http::HeaderMap;
-#[cfg(test)]
-use ports::{Random, random::random_array};
 
 /// The header that carries the id in both directions.
 pub(crate) const HEADER: &str = "x-request-id";
 
 const MAX_LEN: usize = 128;
 
-/// The inbound id if it is 1–128 characters of `[A-Za-z0-9._:-]`, else a fresh random one.
-/// Anything else (spaces, quotes, control characters) could forge log lines, so it is dropped.
-#[cfg(test)]
-pub(crate) fn resolve(headers: &HeaderMap, random: &dyn Random) -> String {
-    resolve_with(headers, random_array::<16>(random).unwrap_or([0; 16]))
-}
-
-/// [`resolve`] with the random bytes of a new id already drawn (the pipeline draws every id a
-/// request may need at once). All-zero bytes (no entropy) give a fixed id, only unique enough
-/// for logs.
+/// The inbound id if it is 1–128 characters of `[A-Za-z0-9._:-]`, else a new one from `fresh`
+/// (random bytes the pipeline drew with the request's other ids; all zeros, i.e. no entropy,
+/// give a fixed id, only unique enough for logs). Anything else (spaces, quotes, control
+/// characters) could forge log lines, so it is dropped.
 pub(crate) fn resolve_with(headers: &HeaderMap, fresh: [u8; 16]) -> String {
     headers
         .get(HEADER)
@@ -49,7 +41,11 @@ fn generate(fresh: [u8; 16]) -> String {
 mod tests {
     use super::*;
     use http::HeaderValue;
-    use ports::random::SystemRandom;
+    use ports::random::{SystemRandom, random_array};
+
+    fn resolve(headers: &HeaderMap) -> String {
+        resolve_with(headers, random_array::<16>(&SystemRandom).unwrap())
+    }
 
     fn with(id: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -59,13 +55,13 @@ mod tests {
 
     #[test]
     fn keeps_sane_ids() {
-        assert_eq!(resolve(&with("abc-123_x.y:z"), &SystemRandom), "abc-123_x.y:z");
+        assert_eq!(resolve(&with("abc-123_x.y:z")), "abc-123_x.y:z");
     }
 
     #[test]
     fn replaces_unsafe_or_oversized_ids() {
         for bad in ["has space", "quote\"", &"a".repeat(129), ""] {
-            let id = resolve(&with(bad), &SystemRandom);
+            let id = resolve(&with(bad));
             assert_ne!(id, bad);
             assert_eq!(id.len(), 32);
         }
@@ -73,8 +69,8 @@ mod tests {
 
     #[test]
     fn mints_when_absent() {
-        let a = resolve(&HeaderMap::new(), &SystemRandom);
-        let b = resolve(&HeaderMap::new(), &SystemRandom);
+        let a = resolve(&HeaderMap::new());
+        let b = resolve(&HeaderMap::new());
         assert_ne!(a, b);
     }
 }
