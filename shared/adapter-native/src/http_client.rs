@@ -36,6 +36,11 @@ impl FakeHttp {
         self.sent.borrow().iter().map(value).collect()
     }
 
+    /// The bodies of the requests sent to `uri`, in order.
+    pub fn sent_bodies(&self, uri: &str) -> Vec<Bytes> {
+        self.sent.borrow().iter().filter(|r| r.uri() == uri).map(|r| r.body().clone()).collect()
+    }
+
     /// The URIs of the requests sent, in order.
     pub fn sent_uris(&self) -> Vec<String> {
         self.sent.borrow().iter().map(|r| r.uri().to_string()).collect()

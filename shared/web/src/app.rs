@@ -8,7 +8,8 @@ use http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use ports::{Platform, PortErrorKind};
 
 use crate::middleware::correlation::Correlation;
-use crate::middleware::{access_log, cors, request_id, security_headers, server_timing, trace_scope};
+use crate::middleware::telemetry::Finished;
+use crate::middleware::{access_log, cors, request_id, security_headers, server_timing, telemetry, trace_scope};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
 use crate::{BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router};
@@ -18,7 +19,15 @@ use crate::{BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next
 pub struct App {
     router: Router,
     layers: Vec<Rc<dyn Layer>>,
-    settings: RefCell<Option<Rc<HttpSettings>>>,
+    settings: RefCell<Option<Rc<InstanceSettings>>>,
+}
+
+/// What an instance loads from configuration once.
+#[derive(Default)]
+struct InstanceSettings {
+    http: HttpSettings,
+    /// The OpenTelemetry exporter, when an OTLP endpoint is configured.
+    exporter: Option<Rc<::telemetry::Exporter>>,
 }
 
 /// Where routing got to, and what came of it.
@@ -48,23 +57,24 @@ impl App {
     pub async fn handle<B: IncomingBody>(&self, request: http::Request<B>, platform: Platform) -> Response {
         let started = platform.clock.now_millis();
         let (head, body) = request.into_parts();
-        let ids = Correlation::of(&head.headers, &*platform.random);
-        let platform = trace_scope::scoped(platform, &ids.trace);
+        let mut ids = Correlation::of(&head.headers, &*platform.random);
         let method = head.method.clone();
         let path = head.uri.path().to_owned();
         let origin = head.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
 
         let settings = self.settings(&platform).await;
-        let timings = settings.as_ref().is_ok_and(|s| s.server_timing).then(Rc::<server_timing::PortTimings>::default);
-        let platform = match &timings {
-            Some(timings) => server_timing::timed(platform, timings),
-            None => platform,
+        let (server_timing, exporter) = match &settings {
+            Ok(loaded) => (loaded.http.server_timing, loaded.exporter.as_ref()),
+            Err(_) => (false, None),
         };
+        let (platform, observation) = telemetry::begin(platform, &mut ids.trace, server_timing, exporter);
+        let platform = trace_scope::scoped(platform, &ids.trace);
         let Dispatched { route, outcome } = match &settings {
-            Ok(settings) => self.dispatch(head, body, settings, &platform, &ids).await,
+            Ok(loaded) => self.dispatch(head, body, &loaded.http, &platform, &ids).await,
             Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()) },
         };
         let settings = settings.unwrap_or_default();
+        let settings = &settings.http;
 
         let (mut response, problem) = match outcome {
             Ok(response) => (response, None),
@@ -82,7 +92,7 @@ impl App {
         if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
             headers.insert(request_id::HEADER, value);
         }
-        if let Some(timings) = &timings {
+        if let Some(timings) = observation.telemetry.as_ref().and_then(|t| t.timings()) {
             let total = platform.clock.now_millis().saturating_sub(started);
             if let Ok(value) = HeaderValue::from_str(&timings.header_value(total)) {
                 headers.insert(server_timing::HEADER, value);
@@ -103,20 +113,48 @@ impl App {
                 cause: problem.as_ref().and_then(Problem::cause),
             },
         );
+        observation.finish(
+            &ids.trace,
+            &Finished {
+                method: method.as_str(),
+                route,
+                path: &path,
+                status: response.status().as_u16(),
+                error_code: problem.as_ref().map(Problem::code),
+                request_id: &ids.request_id,
+                started_ms: started,
+                ended_ms: platform.clock.now_millis(),
+                response_headers: response.headers(),
+            },
+        );
         response
     }
 
     /// The instance's settings, loaded on first use. A load failure is not cached, so fixing
     /// the configuration heals the instance.
-    async fn settings(&self, platform: &Platform) -> Result<Rc<HttpSettings>, Problem> {
+    async fn settings(&self, platform: &Platform) -> Result<Rc<InstanceSettings>, Problem> {
         if let Some(settings) = self.settings.borrow().as_ref() {
             return Ok(Rc::clone(settings));
         }
-        let loaded = HttpSettings::load(&*platform.config).await.map(Rc::new).map_err(|e| match e.kind {
-            // The configuration provider is down: the client may retry (503).
-            PortErrorKind::Unavailable => Problem::from(e),
-            _ => Problem::internal(format!("invalid HTTP settings: {e}")),
-        })?;
+        let invalid = |what: &str| {
+            let what = what.to_owned();
+            move |e: ports::PortError| match e.kind {
+                // The configuration provider is down: the client may retry (503).
+                PortErrorKind::Unavailable => Problem::from(e),
+                _ => Problem::internal(format!("invalid {what} settings: {e}")),
+            }
+        };
+        let http = HttpSettings::load(&*platform.config).await.map_err(invalid("HTTP"))?;
+        let exporter = ::telemetry::TelemetrySettings::load(&*platform.config)
+            .await
+            .map_err(invalid("telemetry"))?
+            .map(|settings| {
+                let instance_id = ports::random::random_array::<16>(&*platform.random)
+                    .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect())
+                    .unwrap_or_else(|_| "unknown".into());
+                Rc::new(::telemetry::Exporter::new(settings, instance_id, platform.clock.now_millis()))
+            });
+        let loaded = Rc::new(InstanceSettings { http, exporter });
         *self.settings.borrow_mut() = Some(Rc::clone(&loaded));
         Ok(loaded)
     }

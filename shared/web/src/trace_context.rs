@@ -5,7 +5,7 @@
 //! header, a malformed one, two of them) starts a new trace; a bad header never fails the
 //! request. `tracestate` is carried along unchanged when it is well formed and belongs to a
 //! continued trace, and dropped otherwise. Sampling is parent-based: an inbound decision is
-//! kept, a new trace is sampled.
+//! kept; for a new trace the configured sampler decides (`telemetry`), sampled until it does.
 
 use std::fmt::Write as _;
 
@@ -77,9 +77,37 @@ impl TraceContext {
         self.parent_span_id.as_ref().map(|id| hex(id))
     }
 
-    /// Whether the trace is sampled (the caller's decision, or yes for a new trace).
+    /// Whether the trace is sampled (the caller's decision, or the sampler's for a new trace).
     pub fn is_sampled(&self) -> bool {
         self.flags & SAMPLED != 0
+    }
+
+    /// Whether the trace came from the caller (else this request started it).
+    pub fn is_continued(&self) -> bool {
+        self.parent_span_id.is_some()
+    }
+
+    /// Records the sampler's decision for a trace this request started; a continued trace keeps
+    /// its caller's decision (parent-based sampling).
+    pub fn decide_sampling_of_new_trace(&mut self, decide: impl FnOnce(&[u8; 16]) -> bool) {
+        if !self.is_continued() {
+            self.flags = if decide(&self.trace_id) { self.flags | SAMPLED } else { self.flags & !SAMPLED };
+        }
+    }
+
+    /// The trace id as bytes.
+    pub fn trace_id_bytes(&self) -> [u8; 16] {
+        self.trace_id
+    }
+
+    /// This request's span id as bytes.
+    pub fn span_id_bytes(&self) -> [u8; 8] {
+        self.span_id
+    }
+
+    /// The caller's span id as bytes, when the trace was continued.
+    pub fn parent_span_id_bytes(&self) -> Option<[u8; 8]> {
+        self.parent_span_id
     }
 
     /// The `traceparent` for calls this request makes: this trace, this request's span as the

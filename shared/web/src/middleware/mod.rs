@@ -7,4 +7,5 @@ pub mod deprecation;
 pub(crate) mod request_id;
 pub mod security_headers;
 pub(crate) mod server_timing;
+pub(crate) mod telemetry;
 pub(crate) mod trace_scope;

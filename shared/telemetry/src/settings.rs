@@ -1,0 +1,177 @@
+//! The `OTEL_*` settings (OpenTelemetry's environment-variable names, read through the config
+//! port: `otel_exporter_otlp_endpoint` here is `OTEL_EXPORTER_OTLP_ENDPOINT` on the Worker and
+//! `SPIN_VARIABLE_OTEL_EXPORTER_OTLP_ENDPOINT` for Spin).
+//!
+//! | setting | meaning | default |
+//! |---|---|---|
+//! | `otel_exporter_otlp_endpoint` | collector base URL; `/v1/traces` and `/v1/metrics` are appended | none: telemetry off |
+//! | `otel_exporter_otlp_headers` (secret) | `name=value,...` sent with every export (e.g. an API key) | none |
+//! | `otel_exporter_otlp_timeout` | milliseconds an export may take before it is dropped | 10000 |
+//! | `otel_service_name` | `service.name` of every span and metric | `orderflow` |
+//! | `otel_traces_sampler_arg` | ratio of new traces recorded (parent-based: a caller's decision is kept; errors are always kept) | 1.0 |
+//! | `otel_metric_export_interval` | milliseconds between metric exports of one instance | 60000 |
+//! | `otel_bsp_max_queue_size` | spans an instance buffers before dropping (and counting) more | 2048 |
+
+use std::time::Duration;
+
+use ports::{Config, PortError};
+
+/// The telemetry configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelemetrySettings {
+    /// Where traces go (`<endpoint>/v1/traces`).
+    pub traces_url: String,
+    /// Where metrics go (`<endpoint>/v1/metrics`).
+    pub metrics_url: String,
+    /// Extra request headers (credentials for the collector: never logged).
+    pub headers: Vec<(String, String)>,
+    /// Longest an export may take.
+    pub timeout: Duration,
+    /// `service.name`.
+    pub service_name: String,
+    /// Share of new traces recorded, 0.0 to 1.0.
+    pub sample_ratio: f64,
+    /// Milliseconds between metric exports.
+    pub metric_interval_ms: i64,
+    /// Spans buffered at most.
+    pub max_queue_spans: usize,
+}
+
+impl TelemetrySettings {
+    /// Reads the settings; `Ok(None)` when no endpoint is configured. Invalid values are
+    /// operator errors ([`PortErrorKind::InvalidInput`](ports::PortErrorKind::InvalidInput)).
+    pub async fn load(config: &dyn Config) -> Result<Option<Self>, PortError> {
+        let Some(endpoint) = config.var("otel_exporter_otlp_endpoint").await?.filter(|v| !v.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let endpoint = endpoint.trim().trim_end_matches('/');
+        if !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
+            || endpoint.parse::<http::Uri>().is_err()
+        {
+            return Err(PortError::invalid_input("otel_exporter_otlp_endpoint: not an http(s) URL"));
+        }
+        let headers = match config.secret("otel_exporter_otlp_headers").await? {
+            Some(secret) => parse_headers(secret.expose())?,
+            None => Vec::new(),
+        };
+        let number =
+            |name: &'static str, value: Option<String>, default: f64| -> Result<f64, PortError> {
+                match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                    None => Ok(default),
+                    Some(text) => text.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+                        PortError::invalid_input(format!("{name}: `{text}` is not a non-negative number"))
+                    }),
+                }
+            };
+        let timeout_ms =
+            number("otel_exporter_otlp_timeout", config.var("otel_exporter_otlp_timeout").await?, 10_000.0)?;
+        let sample_ratio = number("otel_traces_sampler_arg", config.var("otel_traces_sampler_arg").await?, 1.0)?;
+        if sample_ratio > 1.0 {
+            return Err(PortError::invalid_input("otel_traces_sampler_arg: a ratio from 0 to 1"));
+        }
+        let interval =
+            number("otel_metric_export_interval", config.var("otel_metric_export_interval").await?, 60_000.0)?;
+        let queue = number("otel_bsp_max_queue_size", config.var("otel_bsp_max_queue_size").await?, 2048.0)?;
+        Ok(Some(Self {
+            traces_url: format!("{endpoint}/v1/traces"),
+            metrics_url: format!("{endpoint}/v1/metrics"),
+            headers,
+            timeout: Duration::from_millis(timeout_ms as u64),
+            service_name: config
+                .var("otel_service_name")
+                .await?
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "orderflow".into()),
+            sample_ratio,
+            metric_interval_ms: interval as i64,
+            max_queue_spans: queue as usize,
+        }))
+    }
+
+    /// Whether a new trace with this id is recorded: the OpenTelemetry `TraceIdRatioBased`
+    /// rule (its last 8 bytes, as a number, below `ratio × 2⁶⁴`), so every service that sees the
+    /// trace decides alike.
+    pub fn samples_new_trace(&self, trace_id: &[u8; 16]) -> bool {
+        if self.sample_ratio >= 1.0 {
+            return true;
+        }
+        let mut low = [0; 8];
+        low.copy_from_slice(&trace_id[8..]);
+        let value = u64::from_be_bytes(low) >> 1;
+        (value as f64) < self.sample_ratio * (1u64 << 63) as f64
+    }
+}
+
+/// `name=value,name2=value2` (OTLP exporter headers; values may be percent-encoded).
+fn parse_headers(text: &str) -> Result<Vec<(String, String)>, PortError> {
+    let mut headers = Vec::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| PortError::invalid_input("otel_exporter_otlp_headers: expected name=value pairs"))?;
+        let name = name.trim().to_ascii_lowercase();
+        let value = percent_decode(value.trim());
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() || http::HeaderValue::from_str(&value).is_err() {
+            // The value is a credential: the message names neither.
+            return Err(PortError::invalid_input("otel_exporter_otlp_headers: an invalid header name or value"));
+        }
+        headers.push((name, value));
+    }
+    Ok(headers)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_pairs_with_percent_decoded_values() {
+        assert_eq!(
+            parse_headers("Authorization=Bearer%20abc, x-team = core").unwrap(),
+            vec![("authorization".into(), "Bearer abc".into()), ("x-team".into(), "core".into())]
+        );
+        assert!(parse_headers("no-equals-sign").is_err());
+    }
+
+    #[test]
+    fn ratio_sampling_follows_the_trace_ids_low_bytes() {
+        let settings = |ratio| TelemetrySettings {
+            traces_url: String::new(),
+            metrics_url: String::new(),
+            headers: Vec::new(),
+            timeout: Duration::from_secs(1),
+            service_name: "t".into(),
+            sample_ratio: ratio,
+            metric_interval_ms: 1,
+            max_queue_spans: 1,
+        };
+        let low = [0u8; 16];
+        let mut high = [0u8; 16];
+        high[8] = 0xff;
+        assert!(settings(0.5).samples_new_trace(&low));
+        assert!(!settings(0.5).samples_new_trace(&high));
+        assert!(!settings(0.0).samples_new_trace(&low));
+        assert!(settings(1.0).samples_new_trace(&high));
+    }
+}
