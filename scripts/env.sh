@@ -8,6 +8,9 @@ export ROOT
 
 export WORKER_BUILD_VERSION=0.8.7
 export SCHEMATHESIS_VERSION=4.32.5
+# The contract suite's OTLP receiver decodes with the official OpenTelemetry messages (PyPI).
+export OTEL_PROTO_VERSION=1.45.2
+export PYTHON_BIN="$ROOT/.tools/venv/bin/python"
 
 # Property-based API tests (PyPI) and the docs browser test (Debian's Chromium).
 export SCHEMATHESIS_BIN="$ROOT/.tools/venv/bin/schemathesis"

@@ -8,7 +8,7 @@
 # Installs: rustup targets wasm32-unknown-unknown + wasm32-wasip2, worker-build, wasm-bindgen-cli
 # (at the exact wasm-bindgen version in Cargo.lock), wasm-bindgen-test-runner, and the npm tools in
 # package.json (wrangler, binaryen's wasm-opt, esbuild, Node 22 for wrangler, Swagger UI, ReDoc,
-# playwright-core), schemathesis (PyPI, in .tools/venv) and Debian's Chromium, and reports the
+# playwright-core), schemathesis and opentelemetry-proto (PyPI, in .tools/venv) and Debian's Chromium, and reports the
 # Spin CLI scripts/find-spin.sh finds (unpacking ../shared/tools/spin when that is the one).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -66,6 +66,13 @@ else
   python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
   python3 -m venv "$ROOT/.tools/venv"
   "$ROOT/.tools/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+step "Python tools (opentelemetry-proto $OTEL_PROTO_VERSION, the suite's OTLP receiver)"
+if "$PYTHON_BIN" -c "import importlib.metadata as m, sys; sys.exit(m.version('opentelemetry-proto') != '$OTEL_PROTO_VERSION')" 2>/dev/null; then
+  echo "opentelemetry-proto $OTEL_PROTO_VERSION: present"
+else
+  "$ROOT/.tools/venv/bin/pip" install --quiet --disable-pip-version-check "opentelemetry-proto==$OTEL_PROTO_VERSION"
 fi
 
 step "Chromium (docs browser test)"

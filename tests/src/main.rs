@@ -17,6 +17,7 @@ mod client;
 mod exceptions;
 mod fixtures;
 mod idp;
+mod otlp;
 mod runtime;
 mod secrets;
 

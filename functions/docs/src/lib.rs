@@ -18,7 +18,7 @@ pub fn router() -> Router {
 }
 
 #[cfg(target_os = "wasi")]
-adapter_spin::export_component!(router);
+adapter_spin::export_component!(router, outbound_http);
 
 /// Scripts and styles from this origin only; the UIs need inline styles, ReDoc a blob worker.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \

@@ -14,7 +14,7 @@ pub fn router() -> Router {
 }
 
 #[cfg(target_os = "wasi")]
-adapter_spin::export_component!(router);
+adapter_spin::export_component!(router, outbound_http);
 
 #[cfg(test)]
 mod tests {

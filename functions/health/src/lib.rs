@@ -20,7 +20,7 @@ pub fn router() -> Router {
 }
 
 #[cfg(target_os = "wasi")]
-adapter_spin::export_component!(router);
+adapter_spin::export_component!(router, outbound_http);
 
 #[cfg(feature = "openapi")]
 pub mod api_docs;

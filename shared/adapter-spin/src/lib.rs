@@ -66,7 +66,9 @@ pub const DATABASE: &str = "default";
 ///
 /// Two opt-ins keep code out of components that do not need it:
 /// - `outbound_http`: without it, `platform.http` answers every request with an `Unavailable`
-///   error, and the component carries no `wasi:http/client` code (about 10 kB gzipped).
+///   error, and the component carries no `wasi:http/client` code (about 10 kB gzipped). Every
+///   function uses it, since OpenTelemetry export (`otel_exporter_otlp_endpoint`) is an
+///   outbound call.
 /// - `authenticated`: rate-limit rules keyed by user or API key see the verified owner of the
 ///   request's credential ([`ratelimit::VerifiedCredentials`]). Without it credentials are
 ///   ignored ([`ratelimit::IgnoredCredentials`]) and the component carries no token-verification

@@ -26,6 +26,7 @@ mod health;
 mod host;
 mod load;
 mod orders;
+mod otlp_sink;
 mod process;
 mod spin;
 mod stats;

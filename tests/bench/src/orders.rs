@@ -20,7 +20,7 @@ use crate::api::{ADMIN_EMAIL, Api};
 use crate::compare::{self, Contender, Measurement};
 use crate::host::{Host, Worker};
 use crate::load::{self, Target, random_client_ip};
-use crate::stats::Summary;
+use crate::stats::{self, Summary};
 use crate::timing;
 
 /// The read must reach this share of the baseline's requests/s, at every concurrency.
@@ -44,6 +44,10 @@ pub struct Report {
     pub writes: Vec<Measurement>,
     /// Where a read's and a write's time goes, from a separate instance with `SERVER_TIMING` on.
     pub timings: Vec<timing::Breakdown>,
+    /// `/health` and the read with OpenTelemetry export off and on, at 2 connections.
+    pub tracing: Vec<Measurement>,
+    /// OTLP exports (and bytes) the tracing-on instance sent during the run.
+    pub exports: (u64, u64),
 }
 
 /// Bindings of the real Worker: `wrangler.toml`'s vars plus test secrets, default rate limits.
@@ -124,6 +128,7 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
     if bulk {
         sql.push(bulk_sql());
     }
+    let (sink_url, sink) = crate::otlp_sink::start()?;
     let workers = [
         Worker {
             name: "ours",
@@ -142,6 +147,21 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
             kv: true,
             durable_objects: true,
         },
+        // The same Worker exporting every trace and its metrics over OTLP to a local sink.
+        Worker {
+            name: "ours-traced",
+            dir: root.join("target/worker"),
+            bindings: orderflow_bindings()
+                .into_iter()
+                .chain([
+                    ("OTEL_EXPORTER_OTLP_ENDPOINT", sink_url.clone()),
+                    ("OTEL_METRIC_EXPORT_INTERVAL", "1000".to_owned()),
+                ])
+                .collect(),
+            d1: true,
+            kv: true,
+            durable_objects: true,
+        },
         Worker {
             name: "baseline",
             dir: root.join("target/baseline-worker"),
@@ -156,6 +176,7 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
     let ours = host.address("ours")?;
     let baseline = host.address("baseline")?;
     let timed = host.address("ours-timed")?;
+    let traced = host.address("ours-traced")?;
 
     let api = Api::new(ours, true);
     let seeded = api.seed().await.map_err(|e| format!("seeding: {e}\n{}", host.log_tail(20)))?;
@@ -196,6 +217,23 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
         let total = Duration::from_secs_f64(options.seconds);
         reads.extend(compare::interleaved(&contenders, connections, total, options.rounds, &mode, &cpu).await?);
     }
+
+    // Tracing off and on: the same Worker, one instance exporting every trace over OTLP.
+    eprintln!("orders: /health and the read with tracing off and on, 2 connections");
+    let mut tracing = Vec::new();
+    for (off, on) in [
+        (Target::get("ours /health", ours, "/health"), Target::get("traced /health", traced, "/health")),
+        (read("ours read", ours)?, read("traced read", traced)?),
+    ] {
+        let pair = [Contender { target: off, counts_d1: false }, Contender { target: on, counts_d1: false }];
+        compare::warm_up(&pair, options.warmup, 2).await?;
+        let total = Duration::from_secs_f64(options.seconds);
+        tracing.extend(compare::interleaved(&pair, 2, total, options.rounds, "2 conns", &cpu).await?);
+    }
+    let exports = (
+        sink.exports.load(std::sync::atomic::Ordering::Relaxed),
+        sink.bytes.load(std::sync::atomic::Ordering::Relaxed),
+    );
 
     // Writes: three-line orders with fresh idempotency keys, from a pool of customers.
     eprintln!("orders: creating {BUYERS} customers for the writes");
@@ -238,7 +276,7 @@ pub async fn run(options: &Options, bulk: bool) -> Result<Report, String> {
         return Err(reason);
     }
     let dataset = if bulk { "10,000 users, 100,000 orders (300,000 lines)" } else { "fresh database" };
-    Ok(Report { dataset: dataset.to_owned(), reads, writes, timings })
+    Ok(Report { dataset: dataset.to_owned(), reads, writes, timings, tracing, exports })
 }
 
 /// Prints one run's tables and the read ratios against the goals.
@@ -268,4 +306,21 @@ pub fn print(report: &Report) {
     compare::print_table(&report.writes);
     println!();
     timing::print(&report.timings);
+    println!();
+    println!("-- tracing off vs on: the same Worker, one instance exporting every trace and its metrics over OTLP --");
+    compare::print_table(&report.tracing);
+    for pair in report.tracing.chunks(2) {
+        if let [off, on] = pair {
+            let (off_p50, on_p50) = (stats::median(&off.sample.latencies), stats::median(&on.sample.latencies));
+            println!(
+                "  {} -> {}: req/s on/off {:.2}, p50 {} us -> {} us",
+                off.name,
+                on.name,
+                on.per_second() / off.per_second(),
+                off_p50.as_micros(),
+                on_p50.as_micros()
+            );
+        }
+    }
+    println!("  exports received by the sink: {} ({} bytes)", report.exports.0, report.exports.1);
 }
