@@ -166,30 +166,30 @@ fn otlp_trace_has_the_server_span_and_sql_children(target: &Target) -> Outcome {
 }
 
 fn otlp_metrics_count_requests_per_route(target: &Target) -> Outcome {
-    // The receiver serves both runtimes: a traced /health names the instance whose metrics count.
+    // The receiver serves both runtimes: a traced /ready (SQL and key-value) names the instance whose metrics count.
     let trace = trace_id(target, 9);
-    let health = send(request(Method::GET, &target.base_url, "/health").header("traceparent", traceparent(&trace)))?;
-    ensure_eq(health.status().as_u16(), 200, "/health")?;
+    let health = send(request(Method::GET, &target.base_url, "/ready").header("traceparent", traceparent(&trace)))?;
+    ensure_eq(health.status().as_u16(), 200, "/ready")?;
     let spans = exported_trace(&trace)?;
     let instance = spans[0]["resource"]["service.instance.id"].as_str().ok_or("no service.instance.id")?.to_owned();
     let ours = |point: &Value| point["resource"]["service.instance.id"] == instance.as_str();
     // Metrics go out with the next flush once the interval (1 s here) has passed, so keep
-    // serving requests until /health's count shows up.
+    // serving requests until /ready's count shows up.
     let found = otlp::wait_for(EXPORT_WAIT, || {
-        let health = send(request(Method::GET, &target.base_url, "/health"))?;
-        ensure_eq(health.status().as_u16(), 200, "/health")?;
+        let health = send(request(Method::GET, &target.base_url, "/ready"))?;
+        ensure_eq(health.status().as_u16(), 200, "/ready")?;
         let points = otlp::metric_points("http.server.request.duration")?;
         Ok(points
             .into_iter()
-            .find(|p| ours(p) && p["attributes"]["http.route"] == "/health" && p["count"].as_u64() >= Some(1)))
+            .find(|p| ours(p) && p["attributes"]["http.route"] == "/ready" && p["count"].as_u64() >= Some(1)))
     })?
-    .ok_or_else(|| format!("no http.server.request.duration point for /health from instance {instance}"))?;
+    .ok_or_else(|| format!("no http.server.request.duration point for /ready from instance {instance}"))?;
     ensure_eq(found["kind"].as_str(), Some("histogram"), "request duration kind")?;
     ensure_eq(found["attributes"]["http.response.status_code"].as_i64(), Some(200), "status attribute")?;
     ensure_eq(found["attributes"]["http.request.method"].as_str(), Some("GET"), "method attribute")?;
     let ports = otlp::metric_points("orderflow.port.call.duration")?;
-    ensure(ports.iter().any(|p| ours(p) && p["attributes"]["orderflow.port"] == "kv"), || {
-        format!("no key-value port-call latencies from instance {instance} among {} points", ports.len())
+    ensure(ports.iter().any(|p| ours(p) && p["attributes"]["orderflow.port"] == "db"), || {
+        format!("no SQL port-call latencies from instance {instance} among {} points", ports.len())
     })?;
     Ok(())
 }
