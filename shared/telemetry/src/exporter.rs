@@ -239,7 +239,7 @@ mod tests {
             headers: vec![("authorization".into(), "Bearer collector-key".into())],
             timeout: Duration::from_millis(100),
             service_name: "orderflow".into(),
-            sample_ratio: 1.0,
+            sample_threshold: crate::ALWAYS,
             metric_interval_ms: 60_000,
             max_queue_spans,
         }

@@ -26,6 +26,6 @@ pub use instrumented::instrument;
 pub use metrics::{Histogram, Metrics};
 pub use port_call::{PortCall, PortKind};
 pub use request::RequestTelemetry;
-pub use settings::TelemetrySettings;
+pub use settings::{ALWAYS, TelemetrySettings};
 pub use span::{AttrValue, Attribute, FinishedTrace, SpanKind, SpanRecord, TraceRecorder};
 pub use timings::PortTimings;

@@ -29,8 +29,8 @@ pub struct TelemetrySettings {
     pub timeout: Duration,
     /// `service.name`.
     pub service_name: String,
-    /// Share of new traces recorded, 0.0 to 1.0.
-    pub sample_ratio: f64,
+    /// Share of new traces recorded, as a threshold out of 2⁶³ ([`ALWAYS`] = every one).
+    pub sample_threshold: u64,
     /// Milliseconds between metric exports.
     pub metric_interval_ms: i64,
     /// Spans buffered at most.
@@ -54,38 +54,37 @@ impl TelemetrySettings {
             Some(secret) => parse_headers(secret.expose())?,
             None => Vec::new(),
         };
-        let number =
-            |name: &'static str, value: Option<String>, default: f64| -> Result<f64, PortError> {
-                match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                    None => Ok(default),
-                    Some(text) => text.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| {
-                        PortError::invalid_input(format!("{name}: `{text}` is not a non-negative number"))
-                    }),
-                }
-            };
-        let timeout_ms =
-            number("otel_exporter_otlp_timeout", config.var("otel_exporter_otlp_timeout").await?, 10_000.0)?;
-        let sample_ratio = number("otel_traces_sampler_arg", config.var("otel_traces_sampler_arg").await?, 1.0)?;
-        if sample_ratio > 1.0 {
-            return Err(PortError::invalid_input("otel_traces_sampler_arg: a ratio from 0 to 1"));
-        }
-        let interval =
-            number("otel_metric_export_interval", config.var("otel_metric_export_interval").await?, 60_000.0)?;
-        let queue = number("otel_bsp_max_queue_size", config.var("otel_bsp_max_queue_size").await?, 2048.0)?;
+        let count = |name: &'static str, value: Option<String>, default: u64| -> Result<u64, PortError> {
+            match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u64>()
+                    .map_err(|_| PortError::invalid_input(format!("{name}: `{text}` is not a whole number"))),
+            }
+        };
+        let timeout_ms = count("otel_exporter_otlp_timeout", config.var("otel_exporter_otlp_timeout").await?, 10_000)?;
+        let sample_threshold = match config.var("otel_traces_sampler_arg").await?.as_deref().map(str::trim) {
+            None | Some("") => ALWAYS,
+            Some(text) => ratio_threshold(text).ok_or_else(|| {
+                PortError::invalid_input(format!("otel_traces_sampler_arg: `{text}` is not a ratio from 0 to 1"))
+            })?,
+        };
+        let interval = count("otel_metric_export_interval", config.var("otel_metric_export_interval").await?, 60_000)?;
+        let queue = count("otel_bsp_max_queue_size", config.var("otel_bsp_max_queue_size").await?, 2048)?;
         Ok(Some(Self {
             traces_url: format!("{endpoint}/v1/traces"),
             metrics_url: format!("{endpoint}/v1/metrics"),
             headers,
-            timeout: Duration::from_millis(timeout_ms as u64),
+            timeout: Duration::from_millis(timeout_ms),
             service_name: config
                 .var("otel_service_name")
                 .await?
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| "orderflow".into()),
-            sample_ratio,
-            metric_interval_ms: interval as i64,
-            max_queue_spans: queue as usize,
+            sample_threshold,
+            metric_interval_ms: i64::try_from(interval).unwrap_or(i64::MAX),
+            max_queue_spans: usize::try_from(queue).unwrap_or(usize::MAX),
         }))
     }
 
@@ -93,13 +92,31 @@ impl TelemetrySettings {
     /// rule (its last 8 bytes, as a number, below `ratio × 2⁶⁴`), so every service that sees the
     /// trace decides alike.
     pub fn samples_new_trace(&self, trace_id: &[u8; 16]) -> bool {
-        if self.sample_ratio >= 1.0 {
-            return true;
-        }
         let mut low = [0; 8];
         low.copy_from_slice(&trace_id[8..]);
-        let value = u64::from_be_bytes(low) >> 1;
-        (value as f64) < self.sample_ratio * (1u64 << 63) as f64
+        self.sample_threshold >= ALWAYS || (u64::from_be_bytes(low) >> 1) < self.sample_threshold
+    }
+}
+
+/// The sample threshold of ratio 1: every trace.
+pub const ALWAYS: u64 = 1 << 63;
+
+/// `0`, `1`, `0.25`, `1.0`... as a threshold out of 2⁶³, without floating-point parsing (which
+/// would add its tables to every wasm binary). At most 18 decimals are read.
+fn ratio_threshold(text: &str) -> Option<u64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let fraction = &fraction[..fraction.len().min(18)];
+    let numerator: u128 = if fraction.is_empty() { 0 } else { fraction.parse().ok()? };
+    let scale = 10u128.pow(fraction.len() as u32);
+    match whole {
+        0 => Some(u64::try_from(numerator * u128::from(ALWAYS) / scale).ok()?),
+        1 if numerator == 0 => Some(ALWAYS),
+        _ => None,
     }
 }
 
@@ -156,22 +173,27 @@ mod tests {
 
     #[test]
     fn ratio_sampling_follows_the_trace_ids_low_bytes() {
-        let settings = |ratio| TelemetrySettings {
+        let settings = |ratio: &str| TelemetrySettings {
             traces_url: String::new(),
             metrics_url: String::new(),
             headers: Vec::new(),
             timeout: Duration::from_secs(1),
             service_name: "t".into(),
-            sample_ratio: ratio,
+            sample_threshold: ratio_threshold(ratio).unwrap(),
             metric_interval_ms: 1,
             max_queue_spans: 1,
         };
         let low = [0u8; 16];
         let mut high = [0u8; 16];
         high[8] = 0xff;
-        assert!(settings(0.5).samples_new_trace(&low));
-        assert!(!settings(0.5).samples_new_trace(&high));
-        assert!(!settings(0.0).samples_new_trace(&low));
-        assert!(settings(1.0).samples_new_trace(&high));
+        assert!(settings("0.5").samples_new_trace(&low));
+        assert!(!settings("0.5").samples_new_trace(&high));
+        assert!(!settings("0").samples_new_trace(&low));
+        assert!(settings("1.0").samples_new_trace(&high));
+        assert_eq!(ratio_threshold("0.25"), Some(ALWAYS / 4));
+        assert_eq!(ratio_threshold(".5"), Some(ALWAYS / 2));
+        for bad in ["1.5", "2", "-0.1", "abc", ".", "0.5e1", ""] {
+            assert_eq!(ratio_threshold(bad), None, "{bad}");
+        }
     }
 }
