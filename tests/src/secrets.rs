@@ -51,11 +51,12 @@ pub fn variables() -> Vec<(&'static str, String)> {
         ("OIDC_JWKS_URL", crate::idp::jwks_url()),
         // Off by default; on here so `tracing::server_timing_reports_port_calls` can see it.
         ("SERVER_TIMING", "true".to_owned()),
-        // OpenTelemetry export to the suite's receiver, metrics at most every second.
+        // OpenTelemetry export to the suite's receiver: spans batched for 200 ms, metrics at most every second.
         ("OTEL_EXPORTER_OTLP_ENDPOINT", crate::otlp::endpoint()),
         ("OTEL_EXPORTER_OTLP_ORIGIN", crate::otlp::endpoint()),
         ("OTEL_EXPORTER_OTLP_HEADERS", format!("authorization=Bearer%20{}", crate::otlp::COLLECTOR_KEY)),
         ("OTEL_METRIC_EXPORT_INTERVAL", "1000".to_owned()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200".to_owned()),
         // Spin's allowed_outbound_hosts for the JWKS (ignored by wrangler).
         ("OIDC_JWKS_ORIGIN", crate::idp::jwks_url().trim_end_matches("/jwks.json").to_owned()),
     ]

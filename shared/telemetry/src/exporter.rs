@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use bytes::Bytes;
 use ports::log::Level;
@@ -46,6 +47,8 @@ struct State {
     dropped_spans: u64,
     /// When a flush was scheduled and has not started yet.
     flush_scheduled_at: Option<i64>,
+    /// Whether an immediate flush (full queue) is among those scheduled.
+    immediate_scheduled: bool,
     last_metrics_ms: Option<i64>,
 }
 
@@ -91,25 +94,35 @@ impl Exporter {
         }
     }
 
-    /// Whether the caller should schedule [`Exporter::flush`] now (and if so, it is counted as
-    /// scheduled): spans are waiting or metrics are due, and no flush is pending. A flush
-    /// scheduled but not started within twice the timeout is taken as lost (its platform
-    /// stopped it) and replaced.
-    pub fn should_flush(&self, now_ms: i64) -> bool {
+    /// Whether the caller should schedule [`Exporter::flush`], and after how long (it is then
+    /// counted as scheduled). Spans are batched: the first ones queued schedule a flush after
+    /// `otel_bsp_schedule_delay`, which takes everything queued by then; a queue that reaches
+    /// `otel_bsp_max_export_batch_size` spans is flushed at once. Metrics ride on flushes (a
+    /// flush is scheduled for them alone when they are due). A flush scheduled but not started
+    /// within its delay plus twice the timeout is taken as lost (its platform stopped it).
+    pub fn flush_due(&self, now_ms: i64) -> Option<Duration> {
         let mut state = self.state.borrow_mut();
         let timeout_ms = i64::try_from(self.settings.timeout.as_millis()).unwrap_or(i64::MAX);
+        let delay_ms = i64::try_from(self.settings.schedule_delay.as_millis()).unwrap_or(i64::MAX);
+        let full = state.queued_spans >= self.settings.max_export_batch_spans;
         if let Some(at) = state.flush_scheduled_at
-            && now_ms.saturating_sub(at) < timeout_ms.saturating_mul(2)
+            && now_ms.saturating_sub(at) < delay_ms.saturating_add(timeout_ms.saturating_mul(2))
         {
-            return false;
+            // A flush is on its way; only a full queue cannot wait for it.
+            if full && !state.immediate_scheduled {
+                state.immediate_scheduled = true;
+                return Some(Duration::ZERO);
+            }
+            return None;
         }
         let metrics_due =
             state.last_metrics_ms.is_none_or(|last| now_ms.saturating_sub(last) >= self.settings.metric_interval_ms);
-        let due = !state.traces.is_empty() || metrics_due || state.dropped_spans > 0;
-        if due {
-            state.flush_scheduled_at = Some(now_ms);
+        if !(full || !state.traces.is_empty() || metrics_due || state.dropped_spans > 0) {
+            return None;
         }
-        due
+        state.flush_scheduled_at = Some(now_ms);
+        state.immediate_scheduled = full;
+        Some(if full { Duration::ZERO } else { self.settings.schedule_delay })
     }
 
     /// Sends what is queued (and the metrics, when due). Each export is given the configured
@@ -120,6 +133,7 @@ impl Exporter {
         let (traces, metrics_body, mut dropped) = {
             let mut state = self.state.borrow_mut();
             state.flush_scheduled_at = None;
+            state.immediate_scheduled = false;
             let traces = std::mem::take(&mut state.traces);
             state.queued_spans = 0;
             let metrics_due =
@@ -242,6 +256,8 @@ mod tests {
             sample_threshold: crate::ALWAYS,
             metric_interval_ms: 60_000,
             max_queue_spans,
+            schedule_delay: Duration::from_millis(250),
+            max_export_batch_spans: 5,
         }
     }
 
@@ -277,8 +293,11 @@ mod tests {
         let collector = Collector { status: Some(200), seen: RefCell::new(Vec::new()) };
         let log = Lines(RefCell::new(Vec::new()));
         exporter.finish_request(&summary(), Some(trace(3)));
-        assert!(exporter.should_flush(1_000));
-        assert!(!exporter.should_flush(1_001), "one flush pending at a time");
+        assert_eq!(exporter.flush_due(1_000), Some(Duration::from_millis(250)), "the first spans wait for company");
+        assert_eq!(exporter.flush_due(1_001), None, "one flush pending at a time");
+        exporter.finish_request(&summary(), Some(trace(3)));
+        assert_eq!(exporter.flush_due(1_002), Some(Duration::ZERO), "a full batch goes at once");
+        assert_eq!(exporter.flush_due(1_003), None);
         exporter.flush(&collector, &InstantTimer, &clock, &log).await;
         let seen = collector.seen.borrow();
         assert_eq!(
@@ -291,8 +310,8 @@ mod tests {
         drop(seen);
         assert!(log.0.borrow().is_empty());
         exporter.finish_request(&summary(), None);
-        assert!(!exporter.should_flush(2_000), "no spans and metrics not yet due");
-        assert!(exporter.should_flush(61_000));
+        assert_eq!(exporter.flush_due(2_000), None, "no spans and metrics not yet due");
+        assert_eq!(exporter.flush_due(61_000), Some(Duration::from_millis(250)));
     }
 
     #[tokio::test(flavor = "current_thread")]

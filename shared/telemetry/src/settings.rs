@@ -11,6 +11,8 @@
 //! | `otel_traces_sampler_arg` | ratio of new traces recorded (parent-based: a caller's decision is kept; errors are always kept) | 1.0 |
 //! | `otel_metric_export_interval` | milliseconds between metric exports of one instance | 60000 |
 //! | `otel_bsp_max_queue_size` | spans an instance buffers before dropping (and counting) more | 2048 |
+//! | `otel_bsp_schedule_delay` | milliseconds the first queued spans wait for more before a flush | 5000 |
+//! | `otel_bsp_max_export_batch_size` | queued spans that are flushed at once, without waiting | 512 |
 
 use std::time::Duration;
 
@@ -35,6 +37,10 @@ pub struct TelemetrySettings {
     pub metric_interval_ms: i64,
     /// Spans buffered at most.
     pub max_queue_spans: usize,
+    /// How long the first queued spans wait for others before they are sent.
+    pub schedule_delay: Duration,
+    /// Spans that make a batch worth sending at once.
+    pub max_export_batch_spans: usize,
 }
 
 impl TelemetrySettings {
@@ -71,6 +77,8 @@ impl TelemetrySettings {
         };
         let interval = count("otel_metric_export_interval", config.var("otel_metric_export_interval").await?, 60_000)?;
         let queue = count("otel_bsp_max_queue_size", config.var("otel_bsp_max_queue_size").await?, 2048)?;
+        let delay = count("otel_bsp_schedule_delay", config.var("otel_bsp_schedule_delay").await?, 5000)?;
+        let batch = count("otel_bsp_max_export_batch_size", config.var("otel_bsp_max_export_batch_size").await?, 512)?;
         Ok(Some(Self {
             traces_url: format!("{endpoint}/v1/traces"),
             metrics_url: format!("{endpoint}/v1/metrics"),
@@ -85,6 +93,8 @@ impl TelemetrySettings {
             sample_threshold,
             metric_interval_ms: i64::try_from(interval).unwrap_or(i64::MAX),
             max_queue_spans: usize::try_from(queue).unwrap_or(usize::MAX),
+            schedule_delay: Duration::from_millis(delay),
+            max_export_batch_spans: usize::try_from(batch.max(1)).unwrap_or(usize::MAX),
         }))
     }
 
@@ -182,6 +192,8 @@ mod tests {
             sample_threshold: ratio_threshold(ratio).unwrap(),
             metric_interval_ms: 1,
             max_queue_spans: 1,
+            schedule_delay: Duration::ZERO,
+            max_export_batch_spans: 1,
         };
         let low = [0u8; 16];
         let mut high = [0u8; 16];

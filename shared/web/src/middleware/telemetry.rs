@@ -82,9 +82,13 @@ impl Observation {
             },
             trace_export,
         );
-        if exporter.should_flush(request.ended_ms) {
+        if let Some(delay) = exporter.flush_due(request.ended_ms) {
             let platform = self.unobserved;
             platform.background.spawn(Box::pin(async move {
+                // Driven by this request's own timer (a Worker's waitUntil keeps it alive).
+                if !delay.is_zero() {
+                    platform.timer.sleep(delay).await;
+                }
                 exporter.flush(&*platform.http, &*platform.timer, &*platform.clock, &*platform.log).await;
             }));
         }
