@@ -10,7 +10,6 @@ pub mod http_caching;
 pub mod idempotency;
 pub mod listing;
 pub mod money;
-pub mod outbox;
 pub mod preconditions;
 pub mod text;
 pub mod versions;

@@ -150,7 +150,7 @@ impl App {
             .map_err(invalid("telemetry"))?
             .map(|settings| {
                 let instance_id = ports::random::random_array::<16>(&*platform.random)
-                    .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect())
+                    .map(|bytes| crate::trace_context::hex(&bytes))
                     .unwrap_or_else(|_| "unknown".into());
                 Rc::new(::telemetry::Exporter::new(settings, instance_id, platform.clock.now_millis()))
             });

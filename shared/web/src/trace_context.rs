@@ -218,7 +218,8 @@ fn decode<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     Some(out)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` as lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(2 * bytes.len());
     for byte in bytes {
         let _ = write!(out, "{byte:02x}");

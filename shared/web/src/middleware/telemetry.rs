@@ -18,9 +18,9 @@ use crate::TraceContext;
 pub(crate) struct Observation {
     /// Its observers (`None`: nothing observed).
     pub(crate) telemetry: Option<Rc<RequestTelemetry>>,
-    exporter: Option<Rc<Exporter>>,
-    /// The ports as the adapter gave them, for the export itself (which is not traced).
-    unobserved: Platform,
+    /// The instance's exporter, with the ports as the adapter gave them for the export itself
+    /// (which is not traced); `None` when no OTLP endpoint is configured.
+    export: Option<(Rc<Exporter>, Platform)>,
 }
 
 /// Starts observing a request: decides sampling of a new trace and wraps the ports.
@@ -35,11 +35,12 @@ pub(crate) fn begin(
     }
     let recorder = exporter.map(|_| TraceRecorder::new(trace.trace_id_bytes(), trace.span_id_bytes()));
     let telemetry = RequestTelemetry::new(server_timing, recorder, exporter.cloned());
+    let export = exporter.map(|exporter| (Rc::clone(exporter), platform.clone()));
     let observed = match &telemetry {
-        Some(telemetry) => telemetry::instrument(platform.clone(), telemetry),
-        None => platform.clone(),
+        Some(telemetry) => telemetry::instrument(platform, telemetry),
+        None => platform,
     };
-    (observed, Observation { telemetry, exporter: exporter.cloned(), unobserved: platform })
+    (observed, Observation { telemetry, export })
 }
 
 /// What the pipeline learnt about a finished request.
@@ -58,7 +59,7 @@ pub(crate) struct Finished<'a> {
 impl Observation {
     /// Records the server span and the request's metrics, and schedules an export when one is due.
     pub(crate) fn finish(self, trace: &TraceContext, request: &Finished<'_>) {
-        let Some(exporter) = self.exporter else { return };
+        let Some((exporter, platform)) = self.export else { return };
         let failed = request.status >= 500;
         let trace_export = match (&self.telemetry, trace.is_sampled() || failed) {
             (Some(telemetry), true) => telemetry
@@ -83,7 +84,6 @@ impl Observation {
             trace_export,
         );
         if let Some(delay) = exporter.flush_due(request.ended_ms) {
-            let platform = self.unobserved;
             platform.background.spawn(Box::pin(async move {
                 // Driven by this request's own timer (a Worker's waitUntil keeps it alive).
                 if !delay.is_zero() {
