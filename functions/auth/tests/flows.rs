@@ -492,7 +492,10 @@ async fn wrong_totp_codes_in_a_row_are_capped_from_any_network_until_a_backup_co
             .body(bytes::Bytes::from(body))
             .unwrap();
         let response = h.app.handle(request, h.platform.platform()).await;
-        (response.status().as_u16(), serde_json::from_slice(response.body()).unwrap_or(Value::Null))
+        (
+            response.status().as_u16(),
+            serde_json::from_slice(response.body().full().expect("a full body")).unwrap_or(Value::Null),
+        )
     };
     let challenge = async |ip: &str| -> String {
         let form = format!("grant_type=password&username=kai@example.com&password={PASSWORD}");

@@ -11,7 +11,7 @@ fn app() -> App {
 }
 
 fn json(response: &web::Response) -> Value {
-    serde_json::from_slice(response.body()).expect("JSON body")
+    serde_json::from_slice(response.body().full().expect("a full body")).expect("JSON body")
 }
 
 #[tokio::test]
@@ -48,7 +48,10 @@ async fn ready_is_503_with_retry_after_when_the_schema_is_missing() {
     assert_eq!(body["checks"]["sql"]["status"], "down");
     assert_eq!(body["checks"]["sql"]["reason"], "error");
     assert_eq!(body["checks"]["kv"]["status"], "up");
-    assert!(!String::from_utf8_lossy(response.body()).contains("no such table"), "internals must not leak");
+    assert!(
+        !String::from_utf8_lossy(response.body().full().expect("a full body")).contains("no such table"),
+        "internals must not leak"
+    );
     let logged = platform.log.lines().join("\n");
     assert!(logged.contains("no such table"), "the cause is logged: {logged}");
 }

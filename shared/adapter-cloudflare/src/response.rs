@@ -1,9 +1,10 @@
 //! `http::Response` → the `fetch` event's `web_sys::Response`.
 
-use bytes::Bytes;
+use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use js_sys::Uint8Array;
-use web::security_headers;
+use wasm_bindgen::JsValue;
+use web::{Body, security_headers};
 use worker::worker_sys::web_sys;
 
 thread_local! {
@@ -33,8 +34,9 @@ fn is_default(name: &HeaderName, value: &HeaderValue) -> bool {
 /// Builds the Worker response: every header value (repeated names appended) set directly on
 /// the response's own `Headers` (the default security headers in one copy when the response
 /// has them all), and no body at all when there is none (a 204/304 with an empty body would
-/// make the JS constructor throw).
-pub fn to_web_response(response: http::Response<Bytes>) -> worker::Result<web_sys::Response> {
+/// make the JS constructor throw). A streamed body becomes a `ReadableStream` that workerd pulls
+/// chunk by chunk while the client reads, in this request's I/O context.
+pub fn to_web_response(response: web::Response) -> worker::Result<web_sys::Response> {
     let (head, body) = response.into_parts();
     let init = web_sys::ResponseInit::new();
     init.set_status(head.status.as_u16());
@@ -47,10 +49,16 @@ pub fn to_web_response(response: http::Response<Bytes>) -> worker::Result<web_sy
             }
         });
     }
-    let raw = if body.is_empty() {
-        web_sys::Response::new_with_opt_str_and_init(None, &init)?
-    } else {
-        web_sys::Response::new_with_opt_buffer_source_and_init(Some(&Uint8Array::from(&body[..])), &init)?
+    let raw = match body {
+        Body::Full(bytes) if bytes.is_empty() => web_sys::Response::new_with_opt_str_and_init(None, &init)?,
+        Body::Full(bytes) => {
+            web_sys::Response::new_with_opt_buffer_source_and_init(Some(&Uint8Array::from(&bytes[..])), &init)?
+        }
+        Body::Stream(chunks) => {
+            let chunks = chunks.map(|chunk| Ok::<JsValue, JsValue>(Uint8Array::from(&chunk[..]).into()));
+            let readable = wasm_streams::ReadableStream::from_stream(chunks).into_raw();
+            web_sys::Response::new_with_opt_readable_stream_and_init(Some(&readable), &init)?
+        }
     };
     let headers = raw.headers();
     for (name, value) in &head.headers {

@@ -101,7 +101,7 @@ async fn http_responses_become_worker_responses() {
         .header("content-type", "application/json")
         .header("vary", "Origin")
         .header("vary", "Accept")
-        .body(Bytes::from_static(b"{\"ok\":true}"))
+        .body(web::Body::from(&b"{\"ok\":true}"[..]))
         .unwrap();
     let converted = to_web_response(response).unwrap();
     assert_eq!(converted.status(), 201);
@@ -110,11 +110,20 @@ async fn http_responses_become_worker_responses() {
     assert_eq!(text(&converted).await, "{\"ok\":true}");
 
     // A 204 must carry no body at all, or the Response constructor throws.
-    let no_content = http::Response::builder().status(204).body(Bytes::new()).unwrap();
+    let no_content = http::Response::builder().status(204).body(web::Body::empty()).unwrap();
     let converted = to_web_response(no_content).unwrap();
     assert_eq!(converted.status(), 204);
     assert!(converted.body().is_none());
     assert_eq!(converted.headers().get("content-type").unwrap(), None, "no type is invented");
+}
+
+#[wasm_bindgen_test]
+async fn streamed_bodies_become_readable_streams_read_in_order() {
+    let chunks = futures_util::stream::iter([Bytes::from_static(b"data: 1\n\n"), Bytes::from_static(b"data: 2\n\n")]);
+    let response = http::Response::builder().status(200).body(web::Body::stream(chunks)).unwrap();
+    let converted = to_web_response(response).unwrap();
+    assert!(converted.body().is_some(), "a stream body is a ReadableStream");
+    assert_eq!(text(&converted).await, "data: 1\n\ndata: 2\n\n");
 }
 
 #[wasm_bindgen_test]
@@ -125,7 +134,7 @@ async fn default_security_headers_come_from_one_prebuilt_copy_without_duplicates
             let value = if name == "content-security-policy" { csp } else { value.to_str().unwrap() };
             builder = builder.header(name, value);
         }
-        builder.body(Bytes::from_static(b"{}")).unwrap()
+        builder.body(web::Body::from(&b"{}"[..])).unwrap()
     };
     let default_csp = "default-src 'none'; frame-ancestors 'none'";
     let converted = to_web_response(with_defaults(default_csp)).unwrap();

@@ -70,7 +70,7 @@ fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> ht
 }
 
 fn json_body(response: &Response) -> Value {
-    serde_json::from_slice(response.body()).expect("JSON body")
+    serde_json::from_slice(response.body().full().expect("a full body")).expect("JSON body")
 }
 
 /// Asserts the RFC 9457 shape and returns the body.

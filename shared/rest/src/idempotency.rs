@@ -175,7 +175,9 @@ pub fn complete(reservation: &Reservation, response: &Response, only_if: (&str, 
     .bind(reservation.expires_at)
     .bind(i64::from(response.status().as_u16()))
     .bind(serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()))
-    .bind(response.body().to_vec())
+    // Creates answer with full bodies; a streamed one (which no idempotent route sends) has no
+    // bytes to keep.
+    .bind(response.body().full().map(|bytes| bytes.to_vec()).unwrap_or_default())
     .bind(reservation.user_id.as_str())
     .bind(reservation.key.as_str())
     .bind(reservation.reserved_at);

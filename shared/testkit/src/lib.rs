@@ -80,7 +80,7 @@ impl Harness {
         }
         let request = builder.body(Bytes::copy_from_slice(body)).expect("valid request");
         let response = self.app.handle(request, platform).await;
-        let json = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        let json = response.body().full().and_then(|bytes| serde_json::from_slice(bytes).ok()).unwrap_or(Value::Null);
         (response.status().as_u16(), json, response)
     }
 

@@ -12,7 +12,9 @@ use crate::middleware::telemetry::Finished;
 use crate::middleware::{access_log, cors, request_id, security_headers, server_timing, telemetry, trace_scope};
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
-use crate::{BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router};
+use crate::{
+    Body, BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router,
+};
 
 /// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
 /// every request.
@@ -81,7 +83,7 @@ impl App {
             Err(problem) => (problem.to_response(&path, &ids.request_id, &ids.trace), Some(problem)),
         };
         if method == Method::HEAD {
-            *response.body_mut() = Bytes::new();
+            *response.body_mut() = Body::empty();
         }
         let headers = response.headers_mut();
         if let (Some(policy), Some(_)) = (&settings.deprecation, route) {
@@ -227,7 +229,7 @@ async fn read_body<B: IncomingBody>(body: B, limit: usize) -> Result<Bytes, Prob
 }
 
 fn no_content(headers: http::HeaderMap) -> Response {
-    let mut response = Response::new(Bytes::new());
+    let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     *response.headers_mut() = headers;
     response

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use ports::{PortError, PortErrorKind};
 
@@ -147,7 +146,7 @@ impl Problem {
 
     /// Renders the problem as a response. `instance` is the request path; `request_id` and the
     /// trace's ids let a client quote the failure to an operator.
-    pub fn to_response(&self, instance: &str, request_id: &str, trace: &TraceContext) -> http::Response<Bytes> {
+    pub fn to_response(&self, instance: &str, request_id: &str, trace: &TraceContext) -> crate::Response {
         let details = &self.0;
         let type_uri = format!("/problems/{}", details.code);
         let mut bytes = Vec::with_capacity(256);
@@ -170,7 +169,7 @@ impl Problem {
         }
         bytes.push(b'}');
 
-        let mut response = http::Response::new(Bytes::from(bytes));
+        let mut response = crate::Response::new(crate::Body::from(bytes));
         *response.status_mut() = self.0.status;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
@@ -226,8 +225,8 @@ mod tests {
         TraceContext::continue_or_start(&headers, &ports::random::SystemRandom)
     }
 
-    fn body(response: &http::Response<Bytes>) -> Value {
-        serde_json::from_slice(response.body()).unwrap()
+    fn body(response: &crate::Response) -> Value {
+        serde_json::from_slice(response.body().full().unwrap()).unwrap()
     }
 
     #[test]
@@ -249,7 +248,7 @@ mod tests {
     #[test]
     fn cause_is_never_rendered() {
         let response = Problem::internal("table users is missing").to_response("/", "r", &trace());
-        let text = String::from_utf8(response.body().to_vec()).unwrap();
+        let text = String::from_utf8(response.body().full().unwrap().to_vec()).unwrap();
         assert!(!text.contains("users"));
         assert_eq!(body(&response)["code"], "internal_error");
     }

@@ -1,13 +1,12 @@
 //! Turning handler results into responses.
 
-use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
-use crate::Problem;
+use crate::{Body, Problem};
 
 /// The response type every handler produces.
-pub type Response = http::Response<Bytes>;
+pub type Response = http::Response<Body>;
 
 /// Anything a handler may return.
 pub trait IntoResponse {
@@ -57,7 +56,7 @@ impl<T: Serialize> IntoResponse for (StatusCode, Json<T>) {
 
 /// A response with `status` and no body (204, 304, …).
 pub fn empty_response(status: StatusCode) -> Response {
-    let mut response = Response::new(Bytes::new());
+    let mut response = Response::new(Body::empty());
     *response.status_mut() = status;
     response
 }
@@ -65,7 +64,7 @@ pub fn empty_response(status: StatusCode) -> Response {
 /// Serialises `value` as an `application/json` response with `status`.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Result<Response, Problem> {
     let bytes = serde_json::to_vec(value).map_err(|e| Problem::internal(format!("serialising response: {e}")))?;
-    let mut response = Response::new(Bytes::from(bytes));
+    let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(response)
