@@ -16,6 +16,7 @@ use identity::ids::new_id;
 use identity::settings::seconds;
 use identity::{Permission, Principal, authenticate};
 use rest::idempotency;
+use rest::outbox;
 use rest::money::{line_total, order_total};
 use rest::preconditions::with_etag;
 use rest::versions::ApiVersion;
@@ -198,6 +199,7 @@ async fn place(
             .bind(now),
         );
     }
+    batch.push(outbox::statement(request, &order.event("order.created"), None));
     if let Some(reservation) = reservation {
         batch.push(idempotency::complete(
             reservation,
@@ -209,6 +211,7 @@ async fn place(
         Ok(_) => {
             let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
             rest::catalog_cache::products_changed(platform, &ids).await;
+            outbox::prune_now_and_then(platform);
             Ok(response)
         }
         Err(error) if error.kind == PortErrorKind::Constraint && error.message.contains("stock_not_negative") => {

@@ -1,6 +1,7 @@
 //! The order model and its v1/v2 representations.
 
 use rest::money::{Amount, Currency, currency};
+use rest::outbox::{Event, Topic};
 use rest::versions::{ApiVersion, Time};
 use serde::Serialize;
 use web::Problem;
@@ -143,6 +144,20 @@ impl Order {
     }
 
     /// A summary for audit rows.
+    /// The outbox event telling subscribers of this order's change: `kind` is `order.created`,
+    /// `order.status_changed` or `order.deleted`; the payload is the order as v2 renders it
+    /// (for a deletion, as it was last).
+    pub fn event(&self, kind: &'static str) -> Event<'_> {
+        Event {
+            topic: Topic::Order,
+            kind,
+            subject: &self.id,
+            owner_id: Some(&self.user_id),
+            payload: serde_json::to_value(self.render(ApiVersion::V2)).unwrap_or_default(),
+        }
+    }
+
+    /// What the audit log keeps of the order.
     pub fn audit_summary(&self) -> serde_json::Value {
         serde_json::json!({"status": self.status.as_str(), "total_minor": self.total_minor, "currency": self.currency, "version": self.version})
     }

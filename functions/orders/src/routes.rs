@@ -4,6 +4,7 @@ use http::StatusCode;
 use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate, authenticate_with};
 use rest::audit::{self, Entry};
+use rest::outbox;
 use rest::listing::{self, Filter, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{check_if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::{ApiVersion, parse_rfc3339};
@@ -221,6 +222,9 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
     order.status = to;
     order.updated_at = now;
     order.version += 1;
+    // The lines do not change; they are read now so the event carries the whole order.
+    attach_items(&request, std::slice::from_mut(&mut order)).await?;
+    batch.push(outbox::statement(&request, &order.event("order.status_changed"), Some(applied.clone())));
     if staff {
         batch.push(audit::statement(
             &request,
@@ -239,11 +243,11 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
     if results[0].rows_affected == 0 {
         return Err(precondition_failed());
     }
-    attach_items(&request, std::slice::from_mut(&mut order)).await?;
     if to == Status::Cancelled {
         let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
         rest::catalog_cache::products_changed(platform, &ids).await;
     }
+    outbox::prune_now_and_then(platform);
     Ok(with_etag(json_response(StatusCode::OK, &order.render(version(&request)))?, order.version))
 }
 
@@ -286,6 +290,10 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
     let platform = request.platform();
     let mut order = order;
     attach_items(&request, std::slice::from_mut(&mut order)).await?;
+    let unchanged = (
+        "EXISTS (SELECT 1 FROM orders WHERE id = ? AND version = ?)",
+        vec![Value::from(order.id.as_str()), Value::from(order.version)],
+    );
     let batch = [
         restock(&order.id, platform.clock.now_millis(), RestockIf::Unchanged(order.version)),
         audit::statement(
@@ -298,15 +306,13 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
                 before: Some(order.audit_summary()),
                 after: None,
             },
-            Some((
-                "EXISTS (SELECT 1 FROM orders WHERE id = ? AND version = ?)",
-                vec![Value::from(order.id.as_str()), Value::from(order.version)],
-            )),
+            Some(unchanged.clone()),
         ),
+        outbox::statement(&request, &order.event("order.deleted"), Some(unchanged)),
         Statement::new("DELETE FROM orders WHERE id = ?1 AND version = ?2").bind(order.id.as_str()).bind(order.version),
     ];
     let results = platform.sql.batch(&batch).await?;
-    if results[2].rows_affected == 0 {
+    if results[3].rows_affected == 0 {
         return Err(precondition_failed());
     }
     let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();

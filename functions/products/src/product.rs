@@ -1,6 +1,7 @@
 //! The product model and its v1/v2 representations.
 
 use rest::money::{Amount, currency};
+use rest::outbox::{Event, Topic};
 use rest::versions::{ApiVersion, rfc3339};
 use serde::Serialize;
 use web::Problem;
@@ -88,6 +89,19 @@ impl Product {
     }
 
     /// A summary for audit rows.
+    /// The outbox event telling subscribers of this product's change (`product.created`,
+    /// `product.updated`, `product.deactivated`), the payload as v2 renders it.
+    pub fn event(&self, kind: &'static str) -> Event<'_> {
+        Event {
+            topic: Topic::Product,
+            kind,
+            subject: &self.id,
+            owner_id: None,
+            payload: serde_json::to_value(self.render(ApiVersion::V2)).unwrap_or_default(),
+        }
+    }
+
+    /// What the audit log keeps of the product.
     pub fn audit_summary(&self) -> serde_json::Value {
         serde_json::json!({
             "sku": self.sku, "name": self.name, "price_minor": self.price_minor, "currency": self.currency,

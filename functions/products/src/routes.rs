@@ -5,6 +5,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate, authenticate_optional};
 use rest::audit::{self, Entry};
 use rest::idempotency;
+use rest::outbox;
 use rest::listing::{self, Filter, Page, Sort, SortKey, encode_cursor, split_extra};
 use rest::preconditions::{check_if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
@@ -229,6 +230,7 @@ async fn create_product(
             &Entry { action: "product.create", target_type: "product", target_id: &product.id, before: None, after: Some(product.audit_summary()) },
             None,
         ),
+        outbox::statement(request, &product.event("product.created"), None),
     ];
     if let Some(reservation) = reservation {
         batch.push(idempotency::complete(
@@ -240,6 +242,7 @@ async fn create_product(
     match platform.sql.batch(&batch).await {
         Ok(_) => {
             catalog_cache::products_changed(platform, &[&product.id]).await;
+            outbox::prune_now_and_then(platform);
             Ok(response)
         }
         Err(error) if error.kind == PortErrorKind::Constraint => {
@@ -259,7 +262,7 @@ pub async fn update(request: Request) -> Result<Response, Problem> {
     check_if_match(&request, current.version)?;
     let changes = input::changes(&request, version, &current.currency)?;
     let updated = apply(&current, &changes, request.platform().clock.now_millis());
-    write_change(&request, &principal, &current, &updated, "product.update").await?;
+    write_change(&request, &principal, &current, &updated, ("product.update", "product.updated")).await?;
     respond(&updated, version, StatusCode::OK)
 }
 
@@ -275,7 +278,7 @@ pub async fn deactivate(request: Request) -> Result<Response, Problem> {
             &Changes { active: Some(false), ..Changes::default() },
             request.platform().clock.now_millis(),
         );
-        write_change(&request, &principal, &current, &updated, "product.deactivate").await?;
+        write_change(&request, &principal, &current, &updated, ("product.deactivate", "product.deactivated")).await?;
     }
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
@@ -303,16 +306,21 @@ fn apply(current: &Product, changes: &Changes, now: i64) -> Product {
     next
 }
 
-/// Writes `updated` if the row is still at `current.version`, with its audit row, atomically.
+/// Writes `updated` if the row is still at `current.version`, with its audit row and outbox
+/// event, atomically. `(action, event)` name the change for the audit log and for subscribers.
 async fn write_change(
     request: &Request,
     principal: &Principal,
     current: &Product,
     updated: &Product,
-    action: &str,
+    (action, event): (&str, &'static str),
 ) -> Result<(), Problem> {
     let platform = request.platform();
     let mutation = new_id(&*platform.random)?;
+    let applied = (
+        "EXISTS (SELECT 1 FROM products WHERE id = ? AND mutation_id = ?)",
+        vec![Value::from(current.id.as_str()), Value::from(mutation.as_str())],
+    );
     let results = platform
         .sql
         .batch(&[
@@ -340,11 +348,9 @@ async fn write_change(
                     before: Some(current.audit_summary()),
                     after: Some(updated.audit_summary()),
                 },
-                Some(("EXISTS (SELECT 1 FROM products WHERE id = ? AND mutation_id = ?)", vec![
-                    Value::from(current.id.as_str()),
-                    Value::from(mutation.as_str()),
-                ])),
+                Some(applied.clone()),
             ),
+            outbox::statement(request, &updated.event(event), Some(applied)),
         ])
         .await?;
     // Someone changed it between our read and write (orders move stock, staff edit): 412.
@@ -352,5 +358,6 @@ async fn write_change(
         return Err(precondition_failed());
     }
     catalog_cache::products_changed(platform, &[&current.id]).await;
+    outbox::prune_now_and_then(platform);
     Ok(())
 }

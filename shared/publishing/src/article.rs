@@ -1,6 +1,7 @@
 //! The article, its status machine, and who may see and change it.
 
 use identity::{Permission, Principal};
+use rest::outbox::{Event, Topic};
 use serde::{Deserialize, Serialize};
 use web::Problem;
 use web::http::StatusCode;
@@ -158,6 +159,15 @@ impl Article {
             ));
         }
         Ok(())
+    }
+
+    /// The outbox event telling subscribers of this article's change (`article.created`,
+    /// `article.updated`, `article.published`, …); the payload is the id with the audit
+    /// summary (no body).
+    pub fn event(&self, kind: &'static str) -> Event<'_> {
+        let mut payload = self.audit_summary();
+        payload["id"] = serde_json::Value::from(self.id.as_str());
+        Event { topic: Topic::Article, kind, subject: &self.id, owner_id: Some(&self.author_id), payload }
     }
 
     /// A summary for audit rows (no body).

@@ -6,6 +6,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal};
 use rest::audit::{self, Entry};
 use rest::idempotency;
+use rest::outbox;
 use rest::listing::{Filter, Page, Sort, SortKey};
 use rest::preconditions::precondition_failed;
 use web::ports::sql::{Statement, Value};
@@ -54,6 +55,18 @@ pub const SORTS: &[SortKey] = &[
 /// `article.<verb>` for the audit log, and for clients reading it.
 fn action(verb: &str) -> String {
     format!("article.{verb}")
+}
+
+/// The outbox event type of a change (`publish` → `article.published`).
+fn event_kind(verb: &str) -> &'static str {
+    match verb {
+        "create" => "article.created",
+        "publish" => "article.published",
+        "archive" => "article.archived",
+        "unpublish" => "article.unpublished",
+        "delete" => "article.deleted",
+        _ => "article.updated",
+    }
 }
 
 /// The article with `id`, whatever its status.
@@ -159,12 +172,14 @@ pub async fn create(
         let exists =
             ("EXISTS (SELECT 1 FROM articles WHERE id = ?)".to_owned(), vec![Value::from(article.id.as_str())]);
         batch.extend(tag_rows(&article, &exists));
+        batch.push(outbox::statement(request, &article.event(event_kind("create")), None));
         if let Some(reservation) = reservation {
             batch.push(idempotency::complete(reservation, &response, (&exists.0, exists.1.clone())));
         }
         match platform.sql.batch(&batch).await {
             Ok(_) => {
                 cached::changed(platform, &article, None).await;
+                outbox::prune_now_and_then(platform);
                 return Ok(response);
             }
             Err(error) if attempt == 0 && slug_taken(&error) => continue,
@@ -262,6 +277,11 @@ async fn write(
             .bind(mutation.as_str()),
         ];
         batch.extend(tag_rows(&next, &applied));
+        batch.push(outbox::statement(
+            request,
+            &next.event(event_kind(verb)),
+            Some((&applied.0, applied.1.clone())),
+        ));
         if !current.is_author(caller) {
             let entry = Entry {
                 action: &action(verb),
@@ -279,6 +299,7 @@ async fn write(
                     return Err(precondition_failed());
                 }
                 cached::changed(platform, &next, Some(&current.slug)).await;
+                outbox::prune_now_and_then(platform);
                 return Ok(next);
             }
             Err(error) if attempt == 0 && slug_taken(&error) => continue,
@@ -313,7 +334,8 @@ pub async fn delete(request: &Request, caller: &Principal, current: &Article) ->
             Statement::new("DELETE FROM comments WHERE article_id = ?1").bind(id),
             Statement::new("DELETE FROM article_tags WHERE article_id = ?1").bind(id),
             Statement::new("DELETE FROM articles WHERE id = ?1 AND version = ?2").bind(id).bind(current.version),
-            audit::statement(request, caller, &entry, Some(gone)),
+            audit::statement(request, caller, &entry, Some(gone.clone())),
+            outbox::statement(request, &current.event(event_kind("delete")), Some(gone)),
         ])
         .await?;
     if results.get(2).is_none_or(|r| r.rows_affected == 0) {
