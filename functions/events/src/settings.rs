@@ -44,6 +44,10 @@ async fn millis(
 ) -> Result<Duration, Problem> {
     let Some(text) = config.var(name).await? else { return Ok(Duration::from_millis(default)) };
     text.trim().parse::<u64>().ok().filter(|ms| range.contains(ms)).map(Duration::from_millis).ok_or_else(|| {
-        Problem::internal(format!("{name}: `{text}` is not a number of milliseconds from {} to {}", range.start(), range.end()))
+        Problem::internal(format!(
+            "{name}: `{text}` is not a number of milliseconds from {} to {}",
+            range.start(),
+            range.end()
+        ))
     })
 }

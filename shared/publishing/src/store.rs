@@ -6,8 +6,8 @@ use identity::ids::new_id;
 use identity::{Permission, Principal};
 use rest::audit::{self, Entry};
 use rest::idempotency;
-use rest::outbox;
 use rest::listing::{Filter, Page, Sort, SortKey};
+use rest::outbox;
 use rest::preconditions::precondition_failed;
 use web::ports::sql::{Statement, Value};
 use web::ports::{Platform, PortErrorKind};
@@ -277,11 +277,7 @@ async fn write(
             .bind(mutation.as_str()),
         ];
         batch.extend(tag_rows(&next, &applied));
-        batch.push(outbox::statement(
-            request,
-            &next.event(event_kind(verb)),
-            Some((&applied.0, applied.1.clone())),
-        ));
+        batch.push(outbox::statement(request, &next.event(event_kind(verb)), Some((&applied.0, applied.1.clone()))));
         if !current.is_author(caller) {
             let entry = Entry {
                 action: &action(verb),
