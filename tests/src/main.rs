@@ -20,6 +20,7 @@ mod idp;
 mod otlp;
 mod runtime;
 mod secrets;
+mod sse;
 
 use std::process::ExitCode;
 use std::sync::Arc;

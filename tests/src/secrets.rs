@@ -57,6 +57,11 @@ pub fn variables() -> Vec<(&'static str, String)> {
         ("OTEL_EXPORTER_OTLP_HEADERS", format!("authorization=Bearer%20{}", crate::otlp::COLLECTOR_KEY)),
         ("OTEL_METRIC_EXPORT_INTERVAL", "1000".to_owned()),
         ("OTEL_BSP_SCHEDULE_DELAY", "200".to_owned()),
+        // Live updates: the outbox read every 200 ms, a heartbeat every second, streams ended
+        // after 6 s (`live::` cases observe each).
+        ("EVENTS_POLL_MS", "200".to_owned()),
+        ("EVENTS_HEARTBEAT_SECONDS", "1".to_owned()),
+        ("EVENTS_STREAM_LIFETIME_SECONDS", crate::sse::LIFETIME_SECONDS.to_string()),
         // Spin's allowed_outbound_hosts for the JWKS (ignored by wrangler).
         ("OIDC_JWKS_ORIGIN", crate::idp::jwks_url().trim_end_matches("/jwks.json").to_owned()),
     ]

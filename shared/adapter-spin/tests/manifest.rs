@@ -19,6 +19,7 @@ fn functions() -> Vec<(&'static str, Router)> {
         ("auth", auth::router()),
         ("customers", customers::router()),
         ("docs", docs::router()),
+        ("events", events::router()),
         ("fallback", fallback::router()),
         ("health", health::router()),
         ("orders", orders::router()),

@@ -16,6 +16,7 @@ pub fn router() -> Router {
         .merge(orders::router())
         .merge(audit::router())
         .merge(articles::router())
+        .merge(events::router())
         .merge(docs::router())
 }
 
@@ -48,6 +49,7 @@ mod tests {
             "/v2/orders/{id}",
             "/v1/admin/audit",
             "/v2/articles/by-slug/{slug}",
+            "/v2/orders/{id}/events",
         ] {
             assert!(templates.contains(&expected), "{expected}");
         }

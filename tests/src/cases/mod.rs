@@ -10,6 +10,7 @@ mod errors;
 mod headers;
 mod health;
 mod limits;
+mod live;
 mod tracing;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ const GROUPS: &[&[Case]] = &[
     caching::CASES,
     articles::CASES,
     tracing::CASES,
+    live::CASES,
     docs::CASES,
 ];
 

@@ -1,0 +1,174 @@
+//! Live updates over Server-Sent Events: a change made through REST reaches an open stream,
+//! `Last-Event-ID` resumes from the outbox, feeds are scoped to what the caller may see,
+//! heartbeats and the server-side lifetime, logout ends a stream, refusals are problems.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::Case;
+use crate::Target;
+use crate::client::{Outcome, ensure, ensure_eq, expect_problem, request, send};
+use crate::fixtures::{access, customer, email, staff_token};
+use crate::sse::{self, LIFETIME_SECONDS, Received};
+
+pub const CASES: &[Case] = &[
+    (
+        "live::a_rest_change_reaches_an_open_order_stream_and_resumes",
+        a_rest_change_reaches_an_open_order_stream_and_resumes,
+    ),
+    (
+        "live::a_feed_holds_only_the_callers_orders_and_logout_ends_it",
+        a_feed_holds_only_the_callers_orders_and_logout_ends_it,
+    ),
+    ("live::idle_streams_heartbeat_and_end_after_their_lifetime", idle_streams_heartbeat_and_end_after_their_lifetime),
+    ("live::stream_refusals_are_problems", stream_refusals_are_problems),
+];
+
+/// Long enough for a poll interval (200 ms) on a busy two-core machine.
+const WAIT: Duration = Duration::from_secs(10);
+
+fn json_call(target: &Target, method: Method, path: &str, token: &str, body: &Value) -> Result<(u16, Value), String> {
+    let response = send(request(method, &target.base_url, path).bearer_auth(token).json(body))?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().unwrap_or(Value::Null)))
+}
+
+/// A customer with a profile and an order of one unit of a fresh product: (token, order id).
+fn customer_with_order(target: &Target, tag: &str) -> Result<(String, String), String> {
+    let staff = staff_token(target)?;
+    let sku = format!("LIVE-{}", email(tag).replace(['@', '.'], "-"));
+    let product = json!({"sku": sku, "name": "Live", "price_minor": 500, "currency": "EUR", "stock": 5});
+    let (status, product) = json_call(target, Method::POST, "/v1/products", &staff, &product)?;
+    ensure_eq(status, 201, "create product")?;
+    let (user, tokens) = customer(target, tag)?;
+    let token = access(&tokens);
+    let profile = json!({"name": tag, "email": user["email"]});
+    let (status, _) = json_call(target, Method::POST, "/v1/customers", &token, &profile)?;
+    ensure_eq(status, 201, "create profile")?;
+    let order = json!({"items": [{"product_id": product["id"], "quantity": 1}]});
+    let (status, order) = json_call(target, Method::POST, "/v2/orders", &token, &order)?;
+    ensure_eq(status, 201, "create order")?;
+    Ok((token, order["id"].as_str().unwrap_or_default().to_owned()))
+}
+
+fn set_status(target: &Target, order: &str, status: &str) -> Outcome {
+    let staff = staff_token(target)?;
+    let (code, body) =
+        json_call(target, Method::PATCH, &format!("/v2/orders/{order}"), &staff, &json!({"status": status}))?;
+    ensure(code == 200, || format!("PATCH status {status}: {code} {body}"))
+}
+
+fn open(target: &Target, path: &str, token: &str, last_event_id: Option<&str>) -> Result<sse::Stream, String> {
+    let stream = sse::open(&target.base_url, path, token, last_event_id)?;
+    ensure_eq(stream.status, 200, "stream status")?;
+    ensure_eq(stream.content_type.as_str(), "text/event-stream", "content-type")?;
+    ensure_eq(stream.next(WAIT)?, Received::Retry(2000), "the stream opens with retry:")?;
+    Ok(stream)
+}
+
+/// The next event as (id, type, data).
+fn event(stream: &sse::Stream) -> Result<(String, String, Value), String> {
+    match stream.next_event(WAIT)? {
+        Received::Event { id, kind, data } => {
+            let data = serde_json::from_str(&data).map_err(|e| format!("event data is not JSON: {e}: {data}"))?;
+            Ok((id, kind, data))
+        }
+        other => Err(format!("expected an event, got {other:?}")),
+    }
+}
+
+fn a_rest_change_reaches_an_open_order_stream_and_resumes(target: &Target) -> Outcome {
+    let (token, order) = customer_with_order(target, "live-order")?;
+    let path = format!("/v2/orders/{order}/events");
+    let stream = open(target, &path, &token, None)?;
+    set_status(target, &order, "processing")?;
+    let (first_id, kind, data) = event(&stream)?;
+    ensure_eq(kind.as_str(), "order.status_changed", "event type")?;
+    ensure_eq(data["id"].as_str(), Some(order.as_str()), "event subject")?;
+    ensure_eq(data["status"].as_str(), Some("processing"), "event status")?;
+    ensure_eq(data["total"]["amount"].as_str(), Some("5.00"), "the order as v2 renders it")?;
+    set_status(target, &order, "shipped")?;
+    let (second_id, _, data) = event(&stream)?;
+    ensure_eq(data["status"].as_str(), Some("shipped"), "second event")?;
+    let ids = (first_id.parse::<i64>().unwrap_or(-1), second_id.parse::<i64>().unwrap_or(-1));
+    ensure(0 < ids.0 && ids.0 < ids.1, || format!("event ids increase: {ids:?}"))?;
+
+    // A client reconnecting with the last id it saw gets what followed it, from the outbox.
+    let resumed = open(target, &path, &token, Some(&first_id))?;
+    let (id, _, data) = event(&resumed)?;
+    ensure_eq((id.as_str(), data["status"].as_str()), (second_id.as_str(), Some("shipped")), "resumed after")?;
+    let replay = open(target, &path, &token, Some("0"))?;
+    let kinds: Vec<String> = (0..3).map(|_| event(&replay).map(|e| e.1)).collect::<Result<_, _>>()?;
+    ensure_eq(
+        kinds,
+        vec!["order.created".into(), "order.status_changed".into(), "order.status_changed".into()],
+        "replay",
+    )
+}
+
+fn a_feed_holds_only_the_callers_orders_and_logout_ends_it(target: &Target) -> Outcome {
+    let (alice, _) = customer_with_order(target, "live-alice")?;
+    let (bob, bobs_order) = customer_with_order(target, "live-bob")?;
+    let feed = open(target, "/v2/events", &alice, None)?;
+    let staff_feed = open(target, "/v2/events", &staff_token(target)?, None)?;
+    let bobs_feed = open(target, "/v2/events", &bob, None)?;
+    set_status(target, &bobs_order, "processing")?;
+    // Bob sees his order move, and so does staff; Alice's feed stays quiet.
+    let (_, kind, data) = event(&bobs_feed)?;
+    ensure_eq((kind.as_str(), data["id"].as_str()), ("order.status_changed", Some(bobs_order.as_str())), "Bob's feed")?;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (_, _, data) = event(&staff_feed)?;
+        if data["id"].as_str() == Some(bobs_order.as_str()) {
+            break;
+        }
+        ensure(Instant::now() < deadline, || "staff never saw Bob's order change".to_owned())?;
+    }
+    // Alice logs out: her stream ends with `event: end` at the next read, and nothing of Bob's
+    // came before it.
+    let response = send(request(Method::POST, &target.base_url, "/v1/auth/logout").bearer_auth(&alice))?;
+    ensure_eq(response.status().as_u16(), 204, "logout")?;
+    match feed.next_event(WAIT)? {
+        Received::Event { kind, data, .. } => {
+            ensure_eq(kind.as_str(), "end", "Alice's first event is the end")?;
+            ensure_eq(data.as_str(), r#"{"reason":"unauthorized"}"#, "end reason")?;
+        }
+        Received::Closed => return Err("closed without event: end".into()),
+        other => return Err(format!("unexpected {other:?}")),
+    }
+    ensure_eq(feed.next_event(WAIT)?, Received::Closed, "closed after the end")
+}
+
+fn idle_streams_heartbeat_and_end_after_their_lifetime(target: &Target) -> Outcome {
+    let (token, order) = customer_with_order(target, "live-idle")?;
+    let opened = Instant::now();
+    let stream = open(target, &format!("/v2/orders/{order}/events"), &token, None)?;
+    let mut heartbeats = 0;
+    loop {
+        match stream.next(WAIT)? {
+            Received::Comment(text) if text == "heartbeat" => heartbeats += 1,
+            Received::Closed => break,
+            other => return Err(format!("an idle stream sent {other:?}")),
+        }
+    }
+    let lived = opened.elapsed();
+    ensure(heartbeats >= 2, || format!("{heartbeats} heartbeats in {lived:?}"))?;
+    let lifetime = Duration::from_secs(LIFETIME_SECONDS);
+    ensure(lived >= lifetime - Duration::from_millis(500) && lived < lifetime + WAIT, || {
+        format!("the stream lived {lived:?}, its lifetime is {lifetime:?}")
+    })
+}
+
+fn stream_refusals_are_problems(target: &Target) -> Outcome {
+    let (alice, order) = customer_with_order(target, "live-refusals")?;
+    let (_, bob_tokens) = customer(target, "live-stranger")?;
+    let path = format!("/v2/orders/{order}/events");
+    expect_problem(send(request(Method::GET, &target.base_url, &path))?, 401, "unauthenticated")?;
+    let bob = access(&bob_tokens);
+    expect_problem(send(request(Method::GET, &target.base_url, &path).bearer_auth(&bob))?, 404, "not_found")?;
+    let bad = request(Method::GET, &target.base_url, "/v2/events").bearer_auth(&alice).header("last-event-id", "x1");
+    expect_problem(send(bad)?, 400, "invalid_last_event_id")?;
+    Ok(())
+}
