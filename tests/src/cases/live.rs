@@ -65,6 +65,7 @@ fn open(target: &Target, path: &str, token: &str, last_event_id: Option<&str>) -
     ensure_eq(stream.status, 200, "stream status")?;
     ensure_eq(stream.content_type.as_str(), "text/event-stream", "content-type")?;
     ensure_eq(stream.next(WAIT)?, Received::Retry(2000), "the stream opens with retry:")?;
+    ensure_eq(stream.next(WAIT)?, Received::Comment("connected".into()), "and a comment, at once")?;
     Ok(stream)
 }
 
