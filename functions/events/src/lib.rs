@@ -24,5 +24,8 @@ pub fn router() -> Router {
     Router::new().route("/v2/events", get(routes::feed)).route("/v2/orders/{id}/events", get(routes::order_events))
 }
 
+#[cfg(feature = "openapi")]
+pub mod api_docs;
+
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router, outbound_http, authenticated);

@@ -36,6 +36,7 @@ use utoipa::openapi::{ContentBuilder, Deprecated, RefOr, Schema};
         (name = "products", description = "The product catalogue"),
         (name = "orders", description = "Orders and their status"),
         (name = "articles", description = "Publishing: articles, full-text search, comments"),
+        (name = "events", description = "Live updates: Server-Sent Events from the outbox"),
     )
 )]
 struct Root;
@@ -58,6 +59,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         orders::api_docs::ApiDoc::openapi(),
         audit::api_docs::ApiDoc::openapi(),
         articles::api_docs::ApiDoc::openapi(),
+        events::api_docs::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -118,9 +118,15 @@ fn admin_api_key(target: &Target) -> Result<String, String> {
 const SESSION_OPERATIONS: &[&str] =
     &["listApiKeys", "createApiKey", "revokeApiKey", "enrollTotp", "confirmTotp", "disableTotp"];
 
+/// Streams: schemathesis reads every body to its end, and an event stream lasts its lifetime
+/// (6 s in the suite) per call; the `live::` cases check them with a real stream reader.
+const STREAMING_OPERATIONS: &[&str] = &["streamEvents", "streamOrderEvents"];
+
 fn schemathesis_finds_no_failures(target: &Target) -> Outcome {
     let key = admin_api_key(target)?;
-    run_schemathesis(target, "all-operations", &format!("X-API-Key: {key}"), &[])?;
+    let not_streams: Vec<String> =
+        STREAMING_OPERATIONS.iter().flat_map(|id| ["--exclude-operation-id".to_owned(), (*id).to_owned()]).collect();
+    run_schemathesis(target, "all-operations", &format!("X-API-Key: {key}"), &not_streams)?;
     let (_, tokens) = crate::fixtures::customer(target, "fuzz-session")?;
     let bearer = format!("Authorization: Bearer {}", crate::fixtures::access(&tokens));
     let only: Vec<String> =
