@@ -1,7 +1,6 @@
 //! The auth function's settings, on top of the shared token settings.
 
 use identity::TokenSettings;
-use identity::crypto::{b64url_decode, hmac_sha256};
 use identity::settings::{seconds, var_or};
 use web::Problem;
 use web::ports::Config;
@@ -32,13 +31,7 @@ pub struct AuthConfig {
 impl AuthConfig {
     /// Loads and validates the settings.
     pub async fn load(config: &dyn Config) -> Result<Self, Problem> {
-        let secret = config
-            .secret("auth_secret")
-            .await?
-            .ok_or_else(|| Problem::internal("secret auth_secret is not configured"))?;
-        let master_secret = b64url_decode(secret.expose().trim())
-            .filter(|bytes| bytes.len() >= 32)
-            .ok_or_else(|| Problem::internal("secret auth_secret must be at least 32 bytes in base64url"))?;
+        let master_secret = identity::sealing::master_secret(config).await?;
         let bootstrap = var_or(config, "bootstrap_admin_email", "").await?;
         Ok(Self {
             tokens: TokenSettings::load(config).await?,
@@ -53,6 +46,6 @@ impl AuthConfig {
     /// A 32-byte key for one purpose, derived from `auth_secret` (HMAC-SHA256 with a label), so
     /// one secret serves several uses without any two sharing a key.
     pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
-        hmac_sha256(&self.master_secret, purpose.as_bytes())
+        identity::sealing::derive_from(&self.master_secret, purpose)
     }
 }

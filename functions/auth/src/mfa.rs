@@ -5,10 +5,9 @@
 //! with ChaCha20-Poly1305 under a key derived from `auth_secret`, bound to the user id, so a
 //! database dump alone does not reveal them. Backup codes are stored as SHA-256 and work once.
 
-use chacha20poly1305::aead::{Aead, Payload};
-use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
 use http::StatusCode;
-use identity::crypto::{b64url, b64url_decode, sha256_hex};
+use identity::crypto::sha256_hex;
+use identity::sealing::Sealer;
 use identity::tokens::{ChallengeClaims, MFA_CHALLENGE_TYPE, challenge_audience, issue, registered, verify};
 use identity::{Principal, authenticate, stored_roles};
 use serde::{Deserialize, Serialize};
@@ -410,23 +409,17 @@ fn backup_code_hash(user_id: &str, code: &str) -> String {
     sha256_hex(format!("{user_id}:{normalized}").as_bytes())
 }
 
+/// The TOTP secrets' sealer (bound to the user id).
+fn sealer(config: &AuthConfig) -> Sealer {
+    Sealer::new(config.derive_key("mfa-secret-seal"))
+}
+
 fn seal(config: &AuthConfig, user_id: &str, secret: &[u8], random: &dyn Random) -> Result<String, Problem> {
-    let cipher = ChaCha20Poly1305::new(&config.derive_key("mfa-secret-seal").into());
-    let nonce = random_array::<12>(random)?;
-    let sealed = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret, aad: user_id.as_bytes() })
-        .map_err(|_| Problem::internal("sealing the TOTP secret failed"))?;
-    Ok(b64url(&[nonce.as_slice(), &sealed].concat()))
+    sealer(config).seal(user_id, secret, random)
 }
 
 fn open(config: &AuthConfig, user_id: &str, sealed: &str) -> Result<Vec<u8>, Problem> {
-    let bytes = b64url_decode(sealed)
-        .filter(|b| b.len() > 12)
-        .ok_or_else(|| Problem::internal("sealed TOTP secret is malformed"))?;
-    let (nonce, ciphertext) = bytes.split_at(12);
-    ChaCha20Poly1305::new(&config.derive_key("mfa-secret-seal").into())
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: user_id.as_bytes() })
-        .map_err(|_| Problem::internal("the TOTP secret does not open (auth_secret changed?)"))
+    sealer(config).open(user_id, sealed)
 }
 
 fn percent_encode(text: &str) -> String {

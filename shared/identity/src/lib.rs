@@ -15,6 +15,7 @@ pub mod ids;
 pub mod keys;
 pub mod permissions;
 mod principal;
+pub mod sealing;
 pub mod settings;
 pub mod tokens;
 
