@@ -9,7 +9,6 @@
 //! client reconnects) or with `event: end` when the caller's session, key or permission is gone
 //! (checked on every read of the outbox, in the same round trip).
 
-mod access;
 mod routes;
 mod settings;
 mod sse;

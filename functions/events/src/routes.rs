@@ -1,12 +1,12 @@
 //! Opening streams: authenticate, authorize, find where to start, answer with the stream.
 
 use identity::{Permission, authenticate_with};
+use rest::event_access::Viewer;
 use rest::outbox::Feed;
 use web::http::{HeaderValue, header};
 use web::ports::sql::{Statement, StatementResult};
 use web::{Problem, Request, Response};
 
-use crate::access::own_feed;
 use crate::settings::StreamSettings;
 use crate::sse;
 use crate::subscription::Subscription;
@@ -32,7 +32,7 @@ pub async fn feed(request: Request) -> Result<Response, Problem> {
     let resume = last_event_id(&request)?;
     let settings = StreamSettings::load(&*request.platform().config).await?;
     let (principal, results) = authenticate_with(&request, vec![Feed::latest()]).await?;
-    let feed = own_feed(&principal)?;
+    let feed = Viewer::of(&principal).own_feed().ok_or_else(|| identity::forbidden(Permission::OrdersRead))?;
     let latest = results.into_iter().next().ok_or_else(|| Problem::internal("one result expected"))?;
     let cursor = start(resume, &latest)?;
     Ok(open(request, feed, cursor, settings))

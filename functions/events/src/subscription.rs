@@ -4,11 +4,11 @@
 
 use bytes::Bytes;
 use identity::authenticate_with;
+use rest::event_access::Viewer;
 use rest::outbox::{Feed, StoredEvent};
 use web::http::StatusCode;
 use web::{Body, Request};
 
-use crate::access::{may_follow, may_see};
 use crate::settings::{PAGE, StreamSettings};
 use crate::sse;
 
@@ -117,7 +117,8 @@ impl Subscription {
             Err(problem) if problem.status() == StatusCode::SERVICE_UNAVAILABLE => return Read::Unavailable,
             Err(_) => return Read::Refused("unauthorized"),
         };
-        if !may_follow(&principal, &self.feed) {
+        let viewer = Viewer::of(&principal);
+        if !viewer.may_follow(&self.feed) {
             return Read::Refused("forbidden");
         }
         let rows = results.into_iter().next().map(|result| result.rows).unwrap_or_default();
@@ -126,7 +127,7 @@ impl Subscription {
         for row in &rows {
             let Ok(event) = StoredEvent::from_row(row) else { return Read::Unavailable };
             self.cursor = self.cursor.max(event.id);
-            if may_see(&principal, &event) {
+            if viewer.may_see(&event) {
                 visible.push(event);
             } else if matches!(self.feed, Feed::Order { .. }) {
                 // One order's stream shows all of its events or none.

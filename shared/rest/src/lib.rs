@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod catalog_cache;
+pub mod event_access;
 pub mod http_caching;
 pub mod idempotency;
 pub mod listing;

@@ -30,11 +30,27 @@ impl Topic {
     }
 }
 
+/// Every event type the outbox writes (webhooks subscribe to some of them, or `*`).
+pub const TYPES: &[&str] = &[
+    "order.created",
+    "order.status_changed",
+    "order.deleted",
+    "product.created",
+    "product.updated",
+    "product.deactivated",
+    "article.created",
+    "article.updated",
+    "article.published",
+    "article.archived",
+    "article.unpublished",
+    "article.deleted",
+];
+
 /// One change, as subscribers are told of it.
 pub struct Event<'a> {
     /// The kind of object.
     pub topic: Topic,
-    /// `order.created`, `order.status_changed`, `product.updated`, … (see the README).
+    /// One of [`TYPES`].
     pub kind: &'a str,
     /// The object's id.
     pub subject: &'a str,
