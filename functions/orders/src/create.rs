@@ -211,7 +211,7 @@ async fn place(
         Ok(_) => {
             let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
             rest::catalog_cache::products_changed(platform, &ids).await;
-            outbox::prune_now_and_then(platform);
+            webhook_delivery::after_change(platform);
             Ok(response)
         }
         Err(error) if error.kind == PortErrorKind::Constraint && error.message.contains("stock_not_negative") => {

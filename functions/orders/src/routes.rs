@@ -247,7 +247,7 @@ pub async fn update_status(request: Request) -> Result<Response, Problem> {
         let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
         rest::catalog_cache::products_changed(platform, &ids).await;
     }
-    outbox::prune_now_and_then(platform);
+    webhook_delivery::after_change(platform);
     Ok(with_etag(json_response(StatusCode::OK, &order.render(version(&request)))?, order.version))
 }
 

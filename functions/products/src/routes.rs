@@ -242,7 +242,7 @@ async fn create_product(
     match platform.sql.batch(&batch).await {
         Ok(_) => {
             catalog_cache::products_changed(platform, &[&product.id]).await;
-            outbox::prune_now_and_then(platform);
+            webhook_delivery::after_change(platform);
             Ok(response)
         }
         Err(error) if error.kind == PortErrorKind::Constraint => {
@@ -358,6 +358,6 @@ async fn write_change(
         return Err(precondition_failed());
     }
     catalog_cache::products_changed(platform, &[&current.id]).await;
-    outbox::prune_now_and_then(platform);
+    webhook_delivery::after_change(platform);
     Ok(())
 }

@@ -36,7 +36,11 @@ impl HttpClient for FetchHttp {
 
 fn web_sys_init(method: &str, headers: &worker::Headers, body: &Bytes) -> worker::RequestInit {
     let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::from(method.to_owned())).with_headers(headers.clone());
+    // Redirects are answers, never followed (as on Spin): a 3xx to a private address must not
+    // carry a webhook or a key-set fetch past the SSRF guard.
+    init.with_method(worker::Method::from(method.to_owned()))
+        .with_headers(headers.clone())
+        .with_redirect(worker::RequestRedirect::Manual);
     if !body.is_empty() {
         init.with_body(Some(js_sys::Uint8Array::from(body.as_ref()).into()));
     }

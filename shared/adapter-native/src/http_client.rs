@@ -14,6 +14,7 @@ type Responder = Box<dyn Fn(&http::Request<Bytes>) -> Result<http::Response<Byte
 pub struct FakeHttp {
     responder: RefCell<Option<Responder>>,
     sent: RefCell<Vec<http::Request<Bytes>>>,
+    hanging: std::cell::Cell<bool>,
 }
 
 impl FakeHttp {
@@ -23,6 +24,13 @@ impl FakeHttp {
         responder: impl Fn(&http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> + 'static,
     ) {
         *self.responder.borrow_mut() = Some(Box::new(responder));
+        self.hanging.set(false);
+    }
+
+    /// From now on requests are recorded and never answered (a peer that hangs), until
+    /// [`FakeHttp::respond_with`] is called again.
+    pub fn hang(&self) {
+        self.hanging.set(true);
     }
 
     /// How many requests were sent.
@@ -50,6 +58,10 @@ impl FakeHttp {
 #[async_trait(?Send)]
 impl HttpClient for FakeHttp {
     async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
+        if self.hanging.get() {
+            self.sent.borrow_mut().push(request);
+            return std::future::pending().await;
+        }
         let answer = match self.responder.borrow().as_ref() {
             Some(responder) => responder(&request),
             None => Err(PortError::unavailable(format!("no network in native tests ({})", request.uri()))),

@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::PortError;
 
-/// Sends HTTP requests to other services.
+/// Sends HTTP requests to other services. Redirects are never followed: a 3xx is the answer.
 #[async_trait(?Send)]
 pub trait HttpClient {
     /// Sends `request` and returns the whole response. Transport failures are

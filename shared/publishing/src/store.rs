@@ -179,7 +179,7 @@ pub async fn create(
         match platform.sql.batch(&batch).await {
             Ok(_) => {
                 cached::changed(platform, &article, None).await;
-                outbox::prune_now_and_then(platform);
+                webhook_delivery::after_change(platform);
                 return Ok(response);
             }
             Err(error) if attempt == 0 && slug_taken(&error) => continue,
@@ -295,7 +295,7 @@ async fn write(
                     return Err(precondition_failed());
                 }
                 cached::changed(platform, &next, Some(&current.slug)).await;
-                outbox::prune_now_and_then(platform);
+                webhook_delivery::after_change(platform);
                 return Ok(next);
             }
             Err(error) if attempt == 0 && slug_taken(&error) => continue,

@@ -1,0 +1,338 @@
+//! Getting events to endpoints: fan-out from the outbox into deliveries, then attempts, each
+//! signed, time-limited, retried with full jitter, and gated by the endpoint's breaker.
+//!
+//! Every step is safe to run on many instances at once: a delivery's id is fixed per (endpoint,
+//! event) and unique, so fan-out never makes two; an attempt first takes a lease on its
+//! delivery, so two instances never send the same attempt; breaker changes are single
+//! statements on the endpoint's row.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use identity::permissions::permissions_of;
+use identity::sealing::Sealer;
+use ports::log::Level;
+use ports::sql::{Row, Statement};
+use ports::{Platform, PortError};
+use rest::event_access::Viewer;
+use rest::outbox::StoredEvent;
+use rest::versions::rfc3339;
+use web::Problem;
+
+use crate::settings::DeliverySettings;
+use crate::{backoff, signature, target};
+
+/// Endpoints fanned out per run, and deliveries attempted per run.
+const ENDPOINTS_PER_RUN: u32 = 50;
+const ATTEMPTS_PER_RUN: u32 = 20;
+/// Events fanned out to one endpoint per run (the rest on the next run).
+const EVENTS_PER_ENDPOINT: u32 = 100;
+/// What an attempt's lease adds to its time limit.
+const LEASE_MARGIN_MS: i64 = 5_000;
+/// A half-open endpoint whose probe is in flight: others wait this long.
+const PROBE_WAIT_MS: i64 = 1_000;
+
+/// What one run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Summary {
+    /// Deliveries created from new events.
+    pub fanned_out: usize,
+    /// Attempts answered with a 2xx.
+    pub delivered: usize,
+    /// Attempts that failed (status, timeout, refused target), retried later or dead-lettered.
+    pub failed: usize,
+    /// Deliveries postponed because their endpoint's breaker is open (no attempt made).
+    pub deferred: usize,
+}
+
+/// The sealer of endpoint signing secrets (bound to the endpoint id).
+pub const SECRET_PURPOSE: &str = "webhook-secret-seal";
+
+/// One run: fan new events out, then attempt what is due.
+pub async fn run(platform: &Platform) -> Result<Summary, Problem> {
+    let settings = DeliverySettings::load(&*platform.config).await?;
+    let now = platform.clock.now_millis();
+    let [endpoints, due] = <[_; 2]>::try_from(
+        platform.sql.batch_read(&[endpoints_page(), due_deliveries(now)]).await.map_err(Problem::from)?,
+    )
+    .map_err(|_| Problem::internal("two results expected"))?;
+    let mut summary = Summary::default();
+    for endpoint in &endpoints.rows {
+        summary.fanned_out += fan_out(platform, endpoint).await?;
+    }
+    let due = if summary.fanned_out > 0 {
+        platform.sql.query(&due_deliveries(platform.clock.now_millis())).await?
+    } else {
+        due.rows
+    };
+    if due.is_empty() {
+        return Ok(summary);
+    }
+    let sealer = identity::sealing::sealer(&*platform.config, SECRET_PURPOSE).await?;
+    for delivery in &due {
+        match attempt(platform, &settings, &sealer, delivery).await? {
+            Attempted::Delivered => summary.delivered += 1,
+            Attempted::Failed => summary.failed += 1,
+            Attempted::Deferred => summary.deferred += 1,
+            Attempted::Skipped => {}
+        }
+    }
+    Ok(summary)
+}
+
+/// Runs [`run`] after the response, ignoring failures (the next write or sweep retries).
+pub fn run_in_background(platform: &Platform) {
+    let background = platform.clone();
+    platform.background.spawn(Box::pin(async move {
+        if let Err(problem) = run(&background).await {
+            let cause = problem.cause().unwrap_or(problem.code());
+            let line = serde_json::json!({"level": "warn", "msg": "webhook_run_failed", "cause": cause});
+            background.log.emit(Level::Warn, &line.to_string());
+        }
+    }));
+}
+
+fn endpoints_page() -> Statement {
+    Statement::new(
+        "SELECT w.id AS id, w.owner_id AS owner_id, w.event_types AS event_types, w.cursor AS cursor, \
+         u.roles AS roles FROM webhooks w JOIN users u ON u.id = w.owner_id ORDER BY w.id LIMIT ?1",
+    )
+    .bind(i64::from(ENDPOINTS_PER_RUN))
+}
+
+fn due_deliveries(now: i64) -> Statement {
+    Statement::new(
+        "SELECT d.id AS id, d.webhook_id AS webhook_id, d.body AS body, d.attempts AS attempts, \
+         w.url AS url, w.secret_sealed AS secret_sealed, w.open_until AS open_until \
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until <= ?1) \
+         ORDER BY d.next_attempt_at LIMIT ?2",
+    )
+    .bind(now)
+    .bind(i64::from(ATTEMPTS_PER_RUN))
+}
+
+/// The deliveries of the events `endpoint` has not seen yet that its owner may see now, and
+/// the endpoint's cursor moved past them, in one batch. Returns how many were created.
+async fn fan_out(platform: &Platform, endpoint: &Row) -> Result<usize, Problem> {
+    let id: String = endpoint.get("id")?;
+    let owner: String = endpoint.get("owner_id")?;
+    let cursor: i64 = endpoint.get("cursor")?;
+    let types: String = endpoint.get("event_types")?;
+    let roles = identity::stored_roles(&endpoint.get::<String>("roles")?)?;
+    let permissions = permissions_of(&roles);
+    let viewer = Viewer { user_id: &owner, permissions: &permissions };
+    let Some(feed) = viewer.own_feed() else { return Ok(0) };
+    let rows = platform.sql.query(&feed.after(cursor, EVENTS_PER_ENDPOINT)).await?;
+    let Some(last) = rows.last().map(|row| row.get::<i64>("id")).transpose()? else { return Ok(0) };
+    let now = platform.clock.now_millis();
+    let mut batch = Vec::new();
+    for row in &rows {
+        let event = StoredEvent::from_row(row)?;
+        if !viewer.may_see(&event) || !subscribed(&types, &event.kind) {
+            continue;
+        }
+        batch.push(
+            Statement::new(
+                "INSERT OR IGNORE INTO webhook_deliveries \
+                 (id, webhook_id, event_id, event_type, body, state, attempts, next_attempt_at, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?6)",
+            )
+            .bind(delivery_id(&id, event.id))
+            .bind(id.as_str())
+            .bind(event.id)
+            .bind(event.kind.as_str())
+            .bind(body(&event))
+            .bind(now),
+        );
+    }
+    let created = batch.len();
+    batch.push(
+        Statement::new("UPDATE webhooks SET cursor = ?3 WHERE id = ?1 AND cursor = ?2")
+            .bind(id.as_str())
+            .bind(cursor)
+            .bind(last),
+    );
+    platform.sql.batch(&batch).await?;
+    Ok(created)
+}
+
+/// Whether an endpoint subscribed to `kind` (`*` = everything).
+pub fn subscribed(types: &str, kind: &str) -> bool {
+    types.split(' ').any(|t| t == "*" || t == kind)
+}
+
+/// The `webhook-id`: one per (endpoint, event), the same on every attempt and replay.
+pub fn delivery_id(endpoint: &str, event_id: i64) -> String {
+    format!("msg_{}_{event_id}", endpoint.replace('-', ""))
+}
+
+/// The Standard Webhooks payload: `type`, `timestamp` (of the change), `data`.
+fn body(event: &StoredEvent) -> String {
+    format!(
+        "{{\"type\":{},\"timestamp\":{},\"data\":{}}}",
+        serde_json::Value::from(event.kind.as_str()),
+        serde_json::Value::from(rfc3339(event.created_at)),
+        event.payload
+    )
+}
+
+enum Attempted {
+    Delivered,
+    Failed,
+    Deferred,
+    /// Another instance holds it, or it is no longer due.
+    Skipped,
+}
+
+async fn attempt(
+    platform: &Platform,
+    settings: &DeliverySettings,
+    sealer: &Sealer,
+    delivery: &Row,
+) -> Result<Attempted, Problem> {
+    let id: String = delivery.get("id")?;
+    let endpoint: String = delivery.get("webhook_id")?;
+    let now = platform.clock.now_millis();
+    let timeout_ms = i64::try_from(settings.timeout_ms).unwrap_or(i64::MAX);
+
+    // The breaker: open → wait; cooled down → one probe at a time (half-open).
+    let open_until: Option<i64> = delivery.get("open_until")?;
+    if let Some(until) = open_until {
+        let wait_until = if until > now {
+            Some(until)
+        } else if !take_probe(platform, &endpoint, now, timeout_ms).await? {
+            Some(now + PROBE_WAIT_MS)
+        } else {
+            None
+        };
+        if let Some(at) = wait_until {
+            platform
+                .sql
+                .run(
+                    &Statement::new(
+                        "UPDATE webhook_deliveries SET next_attempt_at = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'pending'",
+                    )
+                    .bind(id.as_str())
+                    .bind(at)
+                    .bind(now),
+                )
+                .await?;
+            return Ok(Attempted::Deferred);
+        }
+    }
+    let lease = Statement::new(
+        "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?3 \
+         AND (lease_until IS NULL OR lease_until <= ?3)",
+    )
+    .bind(id.as_str())
+    .bind(now + timeout_ms + LEASE_MARGIN_MS)
+    .bind(now);
+    if platform.sql.run(&lease).await?.rows_affected == 0 {
+        return Ok(Attempted::Skipped);
+    }
+
+    let outcome = send(platform, settings, sealer, delivery, &id, &endpoint).await;
+    let attempts = delivery.get::<i64>("attempts")?.saturating_add(1);
+    let done = platform.clock.now_millis();
+    let half_open = open_until.is_some();
+    let delivered = outcome.is_ok();
+    let batch = match outcome {
+        Ok(status) => vec![
+            Statement::new(
+                "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?2, last_status = ?3, last_error = NULL, \
+                 lease_until = NULL, updated_at = ?4 WHERE id = ?1",
+            )
+            .bind(id.as_str())
+            .bind(attempts)
+            .bind(i64::from(status))
+            .bind(done),
+            Statement::new("UPDATE webhooks SET failures = 0, open_until = NULL, probe_until = NULL WHERE id = ?1")
+                .bind(endpoint.as_str()),
+        ],
+        Err((status, error)) => {
+            let dead = attempts >= i64::from(settings.max_attempts);
+            let attempt_number = u32::try_from(attempts).unwrap_or(u32::MAX);
+            let delay = backoff::delay_ms(
+                attempt_number,
+                settings.backoff_base_ms,
+                settings.backoff_max_ms,
+                &*platform.random,
+            );
+            vec![
+                Statement::new(
+                    "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4, last_status = ?5, \
+                     last_error = ?6, lease_until = NULL, updated_at = ?7 WHERE id = ?1",
+                )
+                .bind(id.as_str())
+                .bind(if dead { "dead" } else { "pending" })
+                .bind(attempts)
+                .bind(done.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)))
+                .bind(status.map(i64::from))
+                .bind(error)
+                .bind(done),
+                // A failed probe reopens the breaker; so does the threshold of failures in a row.
+                Statement::new(
+                    "UPDATE webhooks SET failures = failures + 1, probe_until = NULL, \
+                     open_until = CASE WHEN ?2 = 1 OR failures + 1 >= ?3 THEN ?4 ELSE open_until END WHERE id = ?1",
+                )
+                .bind(endpoint.as_str())
+                .bind(i64::from(half_open))
+                .bind(i64::from(settings.breaker_failures))
+                .bind(done.saturating_add(i64::try_from(settings.breaker_cooldown_ms).unwrap_or(i64::MAX))),
+            ]
+        }
+    };
+    platform.sql.batch(&batch).await?;
+    Ok(if delivered { Attempted::Delivered } else { Attempted::Failed })
+}
+
+/// Takes the half-open probe of `endpoint` if nobody holds it.
+async fn take_probe(platform: &Platform, endpoint: &str, now: i64, timeout_ms: i64) -> Result<bool, Problem> {
+    let probe = Statement::new(
+        "UPDATE webhooks SET probe_until = ?2 WHERE id = ?1 AND open_until IS NOT NULL AND open_until <= ?3 \
+         AND (probe_until IS NULL OR probe_until <= ?3)",
+    )
+    .bind(endpoint)
+    .bind(now + timeout_ms + LEASE_MARGIN_MS)
+    .bind(now);
+    Ok(platform.sql.run(&probe).await?.rows_affected == 1)
+}
+
+/// One signed POST within the time limit: the 2xx status, or the failure's status and reason.
+async fn send(
+    platform: &Platform,
+    settings: &DeliverySettings,
+    sealer: &Sealer,
+    delivery: &Row,
+    id: &str,
+    endpoint: &str,
+) -> Result<u16, (Option<u16>, String)> {
+    let failed = |reason: String| (None, reason);
+    let url: String = delivery.get("url").map_err(|e: PortError| failed(e.message))?;
+    let uri =
+        target::check(&url, &settings.allowed_hosts).map_err(|refusal| failed(format!("target refused: {refusal}")))?;
+    let sealed: String = delivery.get("secret_sealed").map_err(|e: PortError| failed(e.message))?;
+    let secret = sealer.open(endpoint, &sealed).map_err(|_| failed("the signing secret does not open".into()))?;
+    let key = std::str::from_utf8(&secret)
+        .ok()
+        .and_then(signature::key_of)
+        .ok_or_else(|| failed("the signing secret is malformed".into()))?;
+    let body: String = delivery.get("body").map_err(|e: PortError| failed(e.message))?;
+    let timestamp = platform.clock.now_seconds();
+    let request = http::Request::post(uri)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::USER_AGENT, "orderflow-webhooks/1")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature::sign(&key, id, timestamp, body.as_bytes()))
+        .body(Bytes::from(body))
+        .map_err(|e| failed(format!("request: {e}")))?;
+    let limit = Duration::from_millis(settings.timeout_ms);
+    match ports::timer::within(&*platform.timer, limit, "webhook delivery", platform.http.send(request)).await {
+        Ok(response) if response.status().is_success() => Ok(response.status().as_u16()),
+        Ok(response) => Err((Some(response.status().as_u16()), format!("answered {}", response.status().as_u16()))),
+        Err(error) => Err(failed(error.message)),
+    }
+}
