@@ -18,5 +18,8 @@ pub fn router() -> Router {
         .route("/v2/webhooks/{id}/deliveries/{delivery}/replay", post(routes::replay))
 }
 
+#[cfg(feature = "openapi")]
+pub mod api_docs;
+
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router, outbound_http, authenticated);

@@ -7,7 +7,6 @@ use identity::{Permission, Principal, authenticate};
 use rest::event_access::Viewer;
 use rest::versions::rfc3339;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use web::ports::sql::{Row, Statement};
 use web::{Json, Problem, Request, Response, empty_response, json_response};
 use webhook_delivery::delivery::{self, SECRET_PURPOSE};
@@ -101,13 +100,30 @@ pub(crate) struct Delivery {
     updated_at: String,
 }
 
-/// A page of endpoints or deliveries.
+/// The caller's endpoints.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", aliases(EndpointList = List<Endpoint>, DeliveryList = List<Delivery>))]
-pub(crate) struct List<T> {
+pub(crate) struct EndpointList {
     /// Newest first.
-    items: Vec<T>,
+    items: Vec<Endpoint>,
+}
+
+/// An endpoint's newest deliveries.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct DeliveryList {
+    /// Newest first.
+    items: Vec<Delivery>,
+}
+
+/// The answer to a replay.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct Replayed {
+    /// The delivery (`webhook-id`).
+    id: String,
+    /// `pending`: it goes out after this response.
+    state: &'static str,
 }
 
 /// Only callers who may follow events (`orders:read`) manage endpoints; they receive what
@@ -181,7 +197,7 @@ pub async fn create(request: Request) -> Result<Response, Problem> {
 }
 
 /// `GET /v2/webhooks`: the caller's endpoints (never their secrets).
-pub async fn list(request: Request) -> Result<Json<List<Endpoint>>, Problem> {
+pub async fn list(request: Request) -> Result<Json<EndpointList>, Problem> {
     let principal = manager(&request).await?;
     let platform = request.platform();
     let rows = platform
@@ -195,7 +211,7 @@ pub async fn list(request: Request) -> Result<Json<List<Endpoint>>, Problem> {
         )
         .await?;
     let now = platform.clock.now_millis();
-    Ok(Json(List { items: rows.iter().map(|row| Endpoint::from_row(row, now)).collect::<Result<_, _>>()? }))
+    Ok(Json(EndpointList { items: rows.iter().map(|row| Endpoint::from_row(row, now)).collect::<Result<_, _>>()? }))
 }
 
 /// The caller's endpoint `{id}`, or 404 (someone else's does not exist for them).
@@ -231,7 +247,7 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
 }
 
 /// `GET /v2/webhooks/{id}/deliveries`: the endpoint's 50 newest deliveries.
-pub async fn deliveries(request: Request) -> Result<Json<List<Delivery>>, Problem> {
+pub async fn deliveries(request: Request) -> Result<Json<DeliveryList>, Problem> {
     let principal = manager(&request).await?;
     let id = own_endpoint(&request, &principal).await?;
     let rows = request
@@ -264,7 +280,7 @@ pub async fn deliveries(request: Request) -> Result<Json<List<Delivery>>, Proble
             })
         })
         .collect::<Result<_, Problem>>()?;
-    Ok(Json(List { items }))
+    Ok(Json(DeliveryList { items }))
 }
 
 /// `POST /v2/webhooks/{id}/deliveries/{delivery}/replay`: sends a delivery again (dead or
@@ -286,7 +302,7 @@ pub async fn replay(request: Request) -> Result<Response, Problem> {
         return Err(Problem::not_found());
     }
     delivery::run_in_background(platform);
-    let mut response = json_response(StatusCode::ACCEPTED, &json!({"id": delivery, "state": "pending"}))?;
+    let mut response = json_response(StatusCode::ACCEPTED, &Replayed { id: delivery.to_owned(), state: "pending" })?;
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

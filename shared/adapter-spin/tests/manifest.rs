@@ -24,6 +24,7 @@ fn functions() -> Vec<(&'static str, Router)> {
         ("health", health::router()),
         ("orders", orders::router()),
         ("products", products::router()),
+        ("webhooks", webhooks::router()),
     ]
 }
 

@@ -17,6 +17,7 @@ pub fn router() -> Router {
         .merge(audit::router())
         .merge(articles::router())
         .merge(events::router())
+        .merge(webhooks::router())
         .merge(docs::router())
 }
 
@@ -50,6 +51,7 @@ mod tests {
             "/v1/admin/audit",
             "/v2/articles/by-slug/{slug}",
             "/v2/orders/{id}/events",
+            "/v2/webhooks/{id}/deliveries",
         ] {
             assert!(templates.contains(&expected), "{expected}");
         }

@@ -37,6 +37,7 @@ use utoipa::openapi::{ContentBuilder, Deprecated, RefOr, Schema};
         (name = "orders", description = "Orders and their status"),
         (name = "articles", description = "Publishing: articles, full-text search, comments"),
         (name = "events", description = "Live updates: Server-Sent Events from the outbox"),
+        (name = "webhooks", description = "Signed deliveries of events to your endpoints, with retries"),
     )
 )]
 struct Root;
@@ -60,6 +61,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         audit::api_docs::ApiDoc::openapi(),
         articles::api_docs::ApiDoc::openapi(),
         events::api_docs::ApiDoc::openapi(),
+        webhooks::api_docs::ApiDoc::openapi(),
     ] {
         doc.merge(part);
     }
