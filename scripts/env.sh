@@ -10,6 +10,8 @@ export WORKER_BUILD_VERSION=0.8.7
 export SCHEMATHESIS_VERSION=4.32.5
 # The contract suite's OTLP receiver decodes with the official OpenTelemetry messages (PyPI).
 export OTEL_PROTO_VERSION=1.45.2
+# Standard Webhooks' reference verifier (PyPI), for the suite's webhook receiver.
+export STANDARDWEBHOOKS_VERSION=1.1.0
 export PYTHON_BIN="$ROOT/.tools/venv/bin/python"
 
 # Property-based API tests (PyPI) and the docs browser test (Debian's Chromium).

@@ -8,7 +8,7 @@
 # Installs: rustup targets wasm32-unknown-unknown + wasm32-wasip2, worker-build, wasm-bindgen-cli
 # (at the exact wasm-bindgen version in Cargo.lock), wasm-bindgen-test-runner, and the npm tools in
 # package.json (wrangler, binaryen's wasm-opt, esbuild, Node 22 for wrangler, Swagger UI, ReDoc,
-# playwright-core), schemathesis and opentelemetry-proto (PyPI, in .tools/venv) and Debian's Chromium, and reports the
+# playwright-core), schemathesis, opentelemetry-proto and standardwebhooks (PyPI, in .tools/venv) and Debian's Chromium, and reports the
 # Spin CLI scripts/find-spin.sh finds (unpacking ../shared/tools/spin when that is the one).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -73,6 +73,13 @@ if "$PYTHON_BIN" -c "import importlib.metadata as m, sys; sys.exit(m.version('op
   echo "opentelemetry-proto $OTEL_PROTO_VERSION: present"
 else
   "$ROOT/.tools/venv/bin/pip" install --quiet --disable-pip-version-check "opentelemetry-proto==$OTEL_PROTO_VERSION"
+fi
+
+step "Python tools (standardwebhooks $STANDARDWEBHOOKS_VERSION, the suite's webhook receiver)"
+if "$PYTHON_BIN" -c "import importlib.metadata as m, sys; sys.exit(m.version('standardwebhooks') != '$STANDARDWEBHOOKS_VERSION')" 2>/dev/null; then
+  echo "standardwebhooks $STANDARDWEBHOOKS_VERSION: present"
+else
+  "$ROOT/.tools/venv/bin/pip" install --quiet --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 fi
 
 step "Chromium (docs browser test)"

@@ -126,3 +126,46 @@ pub fn promoted(target: &Target, label: &str, role: &str) -> Result<(Value, Stri
     let (status, tokens) = sign_in(target, user["email"].as_str().unwrap_or_default(), PASSWORD)?;
     if status == 200 { Ok((user, access(&tokens))) } else { Err(format!("{role} sign-in: {status} {tokens}")) }
 }
+
+/// Sends `body` as JSON with `token`: the status and the JSON answer (`Null` if none).
+pub fn json_call(
+    target: &Target,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> Result<(u16, Value), String> {
+    let response = send(request(method, &target.base_url, path).bearer_auth(token).json(body))?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().unwrap_or(Value::Null)))
+}
+
+/// A customer with a profile, and a fresh product with stock to order: (token, product id).
+pub fn shopper_and_product(target: &Target, tag: &str) -> Result<(String, String), String> {
+    let staff = staff_token(target)?;
+    let sku = format!("SKU-{}", email(tag).replace(['@', '.'], "-"));
+    let product =
+        json!({"sku": sku, "name": format!("Thing {tag}"), "price_minor": 500, "currency": "EUR", "stock": 20});
+    let (status, product) = json_call(target, Method::POST, "/v1/products", &staff, &product)?;
+    if status != 201 {
+        return Err(format!("create product: {status} {product}"));
+    }
+    let (user, tokens) = customer(target, tag)?;
+    let token = access(&tokens);
+    let (status, profile) =
+        json_call(target, Method::POST, "/v1/customers", &token, &json!({"name": tag, "email": user["email"]}))?;
+    if status != 201 {
+        return Err(format!("create profile: {status} {profile}"));
+    }
+    Ok((token, product["id"].as_str().unwrap_or_default().to_owned()))
+}
+
+/// Places a v2 order of one unit of `product`: its id.
+pub fn place_order(target: &Target, token: &str, product: &str) -> Result<String, String> {
+    let body = json!({"items": [{"product_id": product, "quantity": 1}]});
+    let (status, order) = json_call(target, Method::POST, "/v2/orders", token, &body)?;
+    if status != 201 {
+        return Err(format!("create order: {status} {order}"));
+    }
+    Ok(order["id"].as_str().unwrap_or_default().to_owned())
+}

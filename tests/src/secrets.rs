@@ -62,6 +62,18 @@ pub fn variables() -> Vec<(&'static str, String)> {
         ("EVENTS_POLL_MS", "200".to_owned()),
         ("EVENTS_HEARTBEAT_SECONDS", "1".to_owned()),
         ("EVENTS_STREAM_LIFETIME_SECONDS", crate::sse::LIFETIME_SECONDS.to_string()),
+        // Webhooks to the suite's receiver (over http on loopback: allow-listed), on a short
+        // schedule the `webhooks::` cases can watch: 200 ms doubling to 1 s, 4 attempts, the
+        // breaker open after 3 failures for 2 s.
+        ("WEBHOOK_ALLOWED_HOSTS", crate::hooks::host()),
+        ("WEBHOOK_ALLOWED_ORIGIN", format!("http://{}", crate::hooks::host())),
+        ("WEBHOOK_SWEEP_SECRET", crate::hooks::SWEEP_SECRET.to_owned()),
+        ("WEBHOOK_BACKOFF_BASE_MS", "200".to_owned()),
+        ("WEBHOOK_BACKOFF_MAX_MS", "1000".to_owned()),
+        ("WEBHOOK_MAX_ATTEMPTS", "4".to_owned()),
+        ("WEBHOOK_BREAKER_FAILURES", "3".to_owned()),
+        ("WEBHOOK_BREAKER_COOLDOWN_MS", "2000".to_owned()),
+        ("WEBHOOK_TIMEOUT_MS", "2000".to_owned()),
         // Spin's allowed_outbound_hosts for the JWKS (ignored by wrangler).
         ("OIDC_JWKS_ORIGIN", crate::idp::jwks_url().trim_end_matches("/jwks.json").to_owned()),
     ]

@@ -53,6 +53,15 @@ pub const ASSETS_BINDING: &str = "ASSETS";
 
 /// The platform for one request, over the Worker's `env` and invocation `context`.
 pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
+    platform_with(env, WaitUntil::new(context))
+}
+
+/// The platform for one Cron Trigger run (`#[event(scheduled)]`).
+pub fn scheduled_platform(env: &worker::Env, context: worker::ScheduleContext) -> Platform {
+    platform_with(env, WaitUntil::scheduled(Rc::new(context)))
+}
+
+fn platform_with(env: &worker::Env, background: WaitUntil) -> Platform {
     Platform {
         sql: Rc::new(D1Sql::new(env.clone(), D1_BINDING)),
         kv: Rc::new(WorkersKv::new(env.clone(), KV_BINDING)),
@@ -62,7 +71,7 @@ pub fn platform(env: &worker::Env, context: Rc<worker::Context>) -> Platform {
         random: Rc::new(SystemRandom),
         http: Rc::new(FetchHttp),
         counters: Rc::new(DurableObjectCounters::new(env.clone())),
-        background: Rc::new(WaitUntil::new(context)),
+        background: Rc::new(background),
         assets: Rc::new(WorkerAssets::new(env.clone(), ASSETS_BINDING)),
         log: Rc::new(ConsoleLog),
     }

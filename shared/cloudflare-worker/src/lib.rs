@@ -1,7 +1,8 @@
 //! The Cloudflare Worker entry point: every function's routes in one router, served through
 //! the Cloudflare adapter. Adding a function crate means one more `.merge(...)` in [`router`].
 //!
-//! The `RateCounter` Durable Object class (exact rate limits) comes from `adapter-cloudflare`.
+//! The `RateCounter` Durable Object class (exact rate limits) comes from `adapter-cloudflare`;
+//! the Cron Trigger runs the webhook sweep.
 
 use std::rc::Rc;
 
@@ -34,6 +35,18 @@ async fn fetch(
 ) -> worker::Result<worker::worker_sys::web_sys::Response> {
     let app = APP.with(Rc::clone);
     adapter_cloudflare::serve(request, &env, context, &app).await
+}
+
+/// The Cron Trigger (`[triggers] crons` in wrangler.toml): due webhook deliveries go out even
+/// when no write happens to start them.
+#[worker::event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: worker::Env, context: worker::ScheduleContext) {
+    let platform = adapter_cloudflare::scheduled_platform(&env, context);
+    if let Err(problem) = webhook_delivery::run(&platform).await {
+        let cause = problem.cause().unwrap_or(problem.code());
+        let line = serde_json::json!({"level": "warn", "msg": "webhook_sweep_failed", "cause": cause});
+        platform.log.emit(web::ports::log::Level::Warn, &line.to_string());
+    }
 }
 
 #[cfg(test)]

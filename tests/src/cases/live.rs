@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Case;
 use crate::Target;
 use crate::client::{Outcome, ensure, ensure_eq, expect_problem, request, send};
-use crate::fixtures::{access, customer, email, staff_token};
+use crate::fixtures::{access, customer, json_call, place_order, shopper_and_product, staff_token};
 use crate::sse::{self, LIFETIME_SECONDS, Received};
 
 pub const CASES: &[Case] = &[
@@ -29,28 +29,11 @@ pub const CASES: &[Case] = &[
 /// Long enough for a poll interval (200 ms) on a busy two-core machine.
 const WAIT: Duration = Duration::from_secs(10);
 
-fn json_call(target: &Target, method: Method, path: &str, token: &str, body: &Value) -> Result<(u16, Value), String> {
-    let response = send(request(method, &target.base_url, path).bearer_auth(token).json(body))?;
-    let status = response.status().as_u16();
-    Ok((status, response.json().unwrap_or(Value::Null)))
-}
-
 /// A customer with a profile and an order of one unit of a fresh product: (token, order id).
 fn customer_with_order(target: &Target, tag: &str) -> Result<(String, String), String> {
-    let staff = staff_token(target)?;
-    let sku = format!("LIVE-{}", email(tag).replace(['@', '.'], "-"));
-    let product = json!({"sku": sku, "name": "Live", "price_minor": 500, "currency": "EUR", "stock": 5});
-    let (status, product) = json_call(target, Method::POST, "/v1/products", &staff, &product)?;
-    ensure_eq(status, 201, "create product")?;
-    let (user, tokens) = customer(target, tag)?;
-    let token = access(&tokens);
-    let profile = json!({"name": tag, "email": user["email"]});
-    let (status, _) = json_call(target, Method::POST, "/v1/customers", &token, &profile)?;
-    ensure_eq(status, 201, "create profile")?;
-    let order = json!({"items": [{"product_id": product["id"], "quantity": 1}]});
-    let (status, order) = json_call(target, Method::POST, "/v2/orders", &token, &order)?;
-    ensure_eq(status, 201, "create order")?;
-    Ok((token, order["id"].as_str().unwrap_or_default().to_owned()))
+    let (token, product) = shopper_and_product(target, tag)?;
+    let order = place_order(target, &token, &product)?;
+    Ok((token, order))
 }
 
 fn set_status(target: &Target, order: &str, status: &str) -> Outcome {

@@ -12,6 +12,7 @@ mod health;
 mod limits;
 mod live;
 mod tracing;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -37,6 +38,7 @@ const GROUPS: &[&[Case]] = &[
     articles::CASES,
     tracing::CASES,
     live::CASES,
+    webhooks::CASES,
     docs::CASES,
 ];
 
