@@ -31,6 +31,15 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def body(self):
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
         length = int(self.headers.get("content-length") or 0)
         return self.rfile.read(length)
 

@@ -11,8 +11,14 @@ pub struct SpinHttp;
 
 #[async_trait(?Send)]
 impl HttpClient for SpinHttp {
-    async fn send(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
+    async fn send(&self, mut request: http::Request<Bytes>) -> Result<http::Response<Bytes>, PortError> {
         let uri = request.uri().to_string();
+        // The body is whole: frame it by length, not chunks (many receivers, webhook ones
+        // among them, read only `Content-Length` bodies).
+        if !request.body().is_empty() && !request.headers().contains_key(http::header::CONTENT_LENGTH) {
+            let length = http::HeaderValue::from(request.body().len());
+            request.headers_mut().insert(http::header::CONTENT_LENGTH, length);
+        }
         let response = send(request.map(FullBody::new))
             .await
             .map_err(|e| PortError::unavailable(format!("outbound {uri}: {e}")))?;
