@@ -37,6 +37,13 @@ non-ASCII included, reach it and are handled like on the Worker.";
 pub const EXCEPTIONS: &[Exception] = &[
     Exception {
         runtime: "spin",
+        case: "webhooks::the_cron_trigger_delivers_what_is_due",
+        handling: Handling::NotRun,
+        reason: "Spin ships no cron trigger (its HTTP and Redis triggers start components; spin.toml has no \
+schedule). A scheduler calls POST /v2/webhooks/sweep instead, which the other webhooks:: cases use on both runtimes.",
+    },
+    Exception {
+        runtime: "spin",
         case: "errors::header_value_that_is_not_utf8_is_a_problem",
         handling: Handling::NotRun,
         reason: SPIN_UTF8_HEADERS,

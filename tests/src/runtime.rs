@@ -135,11 +135,12 @@ fn start_wrangler(work: &Path, name: &str, migrate: bool) -> Result<Instance, St
     let port = free_port()?;
     let inspector = free_port()?;
     // `--var` wins over a developer's .dev.vars, so the suite always knows the keys in use.
+    // `--test-scheduled` serves the Cron Trigger on `/__scheduled` (webhooks::…cron… case).
     let vars: String =
         crate::secrets::variables().iter().map(|(name, value)| format!(" --var '{name}:{value}'")).collect();
     let command = format!(
         "exec scripts/wrangler dev --local --ip 127.0.0.1 --port {port} --inspector-port {inspector} \
-         --persist-to '{}' --show-interactive-dev-session=false{vars}",
+         --persist-to '{}' --show-interactive-dev-session=false --test-scheduled{vars}",
         state.display()
     );
     spawn_and_wait(name, &command, port, log_path)

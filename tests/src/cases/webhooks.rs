@@ -26,6 +26,7 @@ pub const CASES: &[Case] = &[
         a_receiver_that_keeps_failing_opens_the_breaker_and_dead_letters,
     ),
     ("webhooks::ssrf_targets_and_strangers_are_refused", ssrf_targets_and_strangers_are_refused),
+    ("webhooks::the_cron_trigger_delivers_what_is_due", the_cron_trigger_delivers_what_is_due),
 ];
 
 /// Backoff base and cap, breaker cool-down (as `secrets.rs` configures the instances).
@@ -182,4 +183,26 @@ fn ssrf_targets_and_strangers_are_refused(target: &Target) -> Outcome {
     let wrong = request(Method::POST, &target.base_url, "/v2/webhooks/sweep").bearer_auth("not the secret");
     expect_problem(send(wrong)?, 401, "invalid_token")?;
     Ok(())
+}
+
+/// The Worker's Cron Trigger (`wrangler dev --test-scheduled` fires it on `/__scheduled`)
+/// runs the same sweep: a delivery whose first attempt failed goes out without a sweep call.
+/// (In a full run other cases' writes also start delivery runs; run alone, with
+/// `cargo run -p contract -- cron`, only the Cron Trigger can deliver it.)
+fn the_cron_trigger_delivers_what_is_due(target: &Target) -> Outcome {
+    let Endpoint { name, token, product, .. } = endpoint(target, "hook-cron", 1)?;
+    place_order(target, &token, &product)?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let attempts = hooks::attempts(&name)?;
+        if attempts.iter().any(|a| a["status"] == 200) {
+            return ensure_eq(attempts.len(), 2, "the failed first attempt, then the cron's");
+        }
+        ensure(Instant::now() < deadline, || format!("the cron never delivered: {attempts:?}"))?;
+        if !attempts.is_empty() {
+            let fired = send(request(Method::GET, &target.base_url, "/__scheduled?cron=*+*+*+*+*"))?;
+            ensure_eq(fired.status().as_u16(), 200, "/__scheduled")?;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
