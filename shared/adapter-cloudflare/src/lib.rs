@@ -16,6 +16,7 @@ mod counter_object;
 mod counters;
 mod d1;
 mod http_client;
+mod jobs;
 mod kv;
 mod log;
 mod request;
@@ -38,6 +39,7 @@ pub use counter_object::RateCounter;
 pub use counters::DurableObjectCounters;
 pub use d1::{D1Sql, d1_error};
 pub use http_client::FetchHttp;
+pub use jobs::QueueJobs;
 pub use kv::WorkersKv;
 pub use log::ConsoleLog;
 pub use request::to_http_request;
@@ -48,6 +50,8 @@ pub use timer::JsTimer;
 pub const D1_BINDING: &str = "DB";
 /// The KV binding name.
 pub const KV_BINDING: &str = "KV";
+/// The job queue's producer binding name.
+pub const JOBS_BINDING: &str = "JOBS";
 /// The static-assets binding name.
 pub const ASSETS_BINDING: &str = "ASSETS";
 
@@ -72,6 +76,7 @@ fn platform_with(env: &worker::Env, background: WaitUntil) -> Platform {
         http: Rc::new(FetchHttp),
         counters: Rc::new(DurableObjectCounters::new(env.clone())),
         background: Rc::new(background),
+        jobs: Rc::new(QueueJobs::new(env.clone(), JOBS_BINDING)),
         assets: Rc::new(WorkerAssets::new(env.clone(), ASSETS_BINDING)),
         log: Rc::new(ConsoleLog),
     }

@@ -74,6 +74,7 @@ impl TestPlatform {
             http: self.http.clone(),
             counters: Rc::new(SqlCounters::new(sql)),
             background: self.background.clone(),
+            jobs: Rc::new(ports::jobs::NoQueue),
             assets: self.assets.clone(),
             log: self.log.clone(),
         }

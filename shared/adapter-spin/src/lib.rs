@@ -115,6 +115,7 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
     Platform {
         counters: Rc::new(SqlCounters::new(sql.clone())),
         background: Rc::new(SpawnedTasks),
+        jobs: Rc::new(ports::jobs::NoQueue),
         assets: Rc::new(MountedFiles),
         kv: Rc::new(SqlKv::new(sql.clone(), Rc::new(SystemClock), Rc::new(SystemRandom))),
         sql,

@@ -41,12 +41,23 @@ async fn fetch(
 /// when no write happens to start them.
 #[worker::event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: worker::Env, context: worker::ScheduleContext) {
-    let platform = adapter_cloudflare::scheduled_platform(&env, context);
-    if let Err(problem) = webhook_delivery::run(&platform).await {
-        let cause = problem.cause().unwrap_or(problem.code());
-        let line = serde_json::json!({"level": "warn", "msg": "webhook_sweep_failed", "cause": cause});
-        platform.log.emit(web::ports::log::Level::Warn, &line.to_string());
+    webhook_delivery::delivery::run_logged(&adapter_cloudflare::scheduled_platform(&env, context)).await;
+}
+
+/// The job queue's consumer (`[[queues.consumers]]`): one delivery run per batch of
+/// `webhooks.run` jobs (a run handles everything due); a failed run has the batch retried.
+#[worker::event(queue)]
+async fn queue(batch: worker::MessageBatch<String>, env: worker::Env, context: worker::Context) -> worker::Result<()> {
+    let platform = adapter_cloudflare::platform(&env, Rc::new(context));
+    let jobs = batch.messages()?;
+    if jobs.iter().any(|message| message.body() == webhook_delivery::JOB)
+        && let Err(problem) = webhook_delivery::run(&platform).await
+    {
+        batch.retry_all();
+        return Err(worker::Error::RustError(problem.cause().unwrap_or(problem.code()).to_owned()));
     }
+    batch.ack_all();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod counters;
 pub mod error;
 pub mod http_client;
+pub mod jobs;
 pub mod kv;
 pub mod log;
 pub mod random;
@@ -28,6 +29,7 @@ pub use config::{Config, Remembered, Secret};
 pub use counters::Counters;
 pub use error::{PortError, PortErrorKind};
 pub use http_client::HttpClient;
+pub use jobs::Jobs;
 pub use kv::Kv;
 pub use log::LogSink;
 pub use random::Random;
@@ -57,6 +59,8 @@ pub struct Platform {
     pub counters: Rc<dyn Counters>,
     /// Work after the response.
     pub background: Rc<dyn Background>,
+    /// Durable jobs (a Cloudflare Queue; none on Spin).
+    pub jobs: Rc<dyn Jobs>,
     /// Static files shipped with the deployment.
     pub assets: Rc<dyn Assets>,
     /// Where structured log lines go.

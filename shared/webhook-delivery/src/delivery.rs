@@ -81,16 +81,19 @@ pub async fn run(platform: &Platform) -> Result<Summary, Problem> {
     Ok(summary)
 }
 
-/// Runs [`run`] after the response, ignoring failures (the next write or sweep retries).
+/// Runs [`run`] after the response (the next write or sweep retries what it leaves).
 pub fn run_in_background(platform: &Platform) {
     let background = platform.clone();
-    platform.background.spawn(Box::pin(async move {
-        if let Err(problem) = run(&background).await {
-            let cause = problem.cause().unwrap_or(problem.code());
-            let line = serde_json::json!({"level": "warn", "msg": "webhook_run_failed", "cause": cause});
-            background.log.emit(Level::Warn, &line.to_string());
-        }
-    }));
+    platform.background.spawn(Box::pin(async move { run_logged(&background).await }));
+}
+
+/// Runs [`run`], logging a failure instead of returning it.
+pub async fn run_logged(platform: &Platform) {
+    if let Err(problem) = run(platform).await {
+        let cause = problem.cause().unwrap_or(problem.code());
+        let line = serde_json::json!({"level": "warn", "msg": "webhook_run_failed", "cause": cause});
+        platform.log.emit(Level::Warn, &line.to_string());
+    }
 }
 
 fn endpoints_page() -> Statement {

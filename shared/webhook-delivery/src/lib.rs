@@ -23,9 +23,20 @@ pub use settings::DeliverySettings;
 
 use ports::Platform;
 
-/// What a handler calls after a write whose batch wrote an outbox event: webhook deliveries
-/// run after the response, and now and then old events are pruned.
+/// The job a queue consumer answers with [`run`].
+pub const JOB: &str = "webhooks.run";
+
+/// What a handler calls after a write whose batch wrote an outbox event: now and then old
+/// events are pruned, and a delivery run is queued (a Cloudflare Queue, retried by the
+/// platform until the consumer succeeds) or, on a runtime without a queue, runs after the
+/// response. Both happen in the background: the response never waits for them.
 pub fn after_change(platform: &Platform) {
     rest::outbox::prune_now_and_then(platform);
-    delivery::run_in_background(platform);
+    let queued = platform.clone();
+    platform.background.spawn(Box::pin(async move {
+        if queued.jobs.enqueue(JOB).await.is_err() {
+            // No queue here (Spin, tests) or it is down: deliver from this instance instead.
+            delivery::run_logged(&queued).await;
+        }
+    }));
 }

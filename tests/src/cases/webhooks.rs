@@ -27,6 +27,7 @@ pub const CASES: &[Case] = &[
     ),
     ("webhooks::ssrf_targets_and_strangers_are_refused", ssrf_targets_and_strangers_are_refused),
     ("webhooks::the_cron_trigger_delivers_what_is_due", the_cron_trigger_delivers_what_is_due),
+    ("webhooks::the_first_attempt_follows_the_write", the_first_attempt_follows_the_write),
 ];
 
 /// Backoff base and cap, breaker cool-down (as `secrets.rs` configures the instances).
@@ -204,5 +205,23 @@ fn the_cron_trigger_delivers_what_is_due(target: &Target) -> Outcome {
             ensure_eq(fired.status().as_u16(), 200, "/__scheduled")?;
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Nobody sweeps: the write itself starts the delivery (through the Queue and its consumer on
+/// the Worker, after the response on Spin). (Run alone, `cargo run -p contract -- follows`,
+/// nothing else can deliver it.)
+fn the_first_attempt_follows_the_write(target: &Target) -> Outcome {
+    let Endpoint { name, token, product, .. } = endpoint(target, "hook-follows", 0)?;
+    let order = place_order(target, &token, &product)?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let attempts = hooks::attempts(&name)?;
+        if let Some(delivered) = attempts.iter().find(|a| a["status"] == 200) {
+            ensure_eq(delivered["verified"].as_bool(), Some(true), "signature")?;
+            return ensure_eq(delivered["body"]["data"]["id"].as_str(), Some(order.as_str()), "the order");
+        }
+        ensure(Instant::now() < deadline, || format!("no delivery followed the write: {attempts:?}"))?;
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
