@@ -33,8 +33,25 @@ component runs (spin crates/trigger-http/src/headers.rs, prepare_request_headers
 UTF-8 (e.g. the Latin-1 byte 0xE9) with an empty 500; the component never sees the request. Values that are UTF-8, \
 non-ASCII included, reach it and are handled like on the Worker.";
 
+/// Spin has no WebSocket server.
+const SPIN_NO_WEBSOCKETS: &str = "Spin's HTTP trigger answers requests and cannot hold a WebSocket \
+(wasi:http has no upgrade; spin.toml does not route /v2/ws, so it is the fallback's 404 there). Live updates on Spin \
+are Server-Sent Events (GET /v2/events, /v2/orders/{id}/events), which the live:: stream cases check on both runtimes.";
+
 /// Every exception.
 pub const EXCEPTIONS: &[Exception] = &[
+    Exception {
+        runtime: "spin",
+        case: "live::a_websocket_gets_rest_changes_and_closes_on_logout",
+        handling: Handling::NotRun,
+        reason: SPIN_NO_WEBSOCKETS,
+    },
+    Exception {
+        runtime: "spin",
+        case: "live::websocket_handshakes_need_a_token_and_sockets_are_capped",
+        handling: Handling::NotRun,
+        reason: SPIN_NO_WEBSOCKETS,
+    },
     Exception {
         runtime: "spin",
         case: "webhooks::the_cron_trigger_delivers_what_is_due",

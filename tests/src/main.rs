@@ -23,6 +23,7 @@ mod python_service;
 mod runtime;
 mod secrets;
 mod sse;
+mod ws;
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -34,7 +34,26 @@ pub fn stream_order_events() {}
     security(("bearer" = []), ("oauth2" = []), ("api_key" = [])))]
 pub fn stream_events() {}
 
+/// Live updates over a WebSocket (Workers deployments)
+///
+/// Offer the subprotocols `orderflow.v1` and `bearer.<access token>` (the token never goes in
+/// the URL). Send `{"type":"subscribe","channels":["events"|"order:<id>"]}`; receive
+/// `{"type":"event","id","event","data"}` for what you may see, as on `GET /v2/events`. At most 5
+/// sockets per user (one more is closed with 1008); logout or revocation closes with 4001.
+/// Spin deployments have no WebSocket server: use the event streams.
+#[utoipa::path(get, path = "/v2/ws", tag = "events", operation_id = "openEventSocket",
+    params(
+        ("Sec-WebSocket-Protocol" = Option<String>, Header, nullable = false, description = "`orderflow.v1, bearer.<access token>`.", example = "orderflow.v1, bearer.eyJ..."),
+    ),
+    responses(
+        (status = 101, description = "Switched to the WebSocket protocol `orderflow.v1`."),
+        (status = 400, description = "The `orderflow.v1` subprotocol was not offered.", content_type = "application/problem+json"),
+        (status = 426, description = "Not a WebSocket handshake.", content_type = "application/problem+json"),
+        (status = 404, description = "A deployment without WebSockets (Spin).", content_type = "application/problem+json"),
+    ))]
+pub fn open_event_socket() {}
+
 /// This function's operations.
 #[derive(OpenApi)]
-#[openapi(paths(stream_order_events, stream_events))]
+#[openapi(paths(stream_order_events, stream_events, open_event_socket))]
 pub struct ApiDoc;

@@ -11,16 +11,23 @@
 
 mod routes;
 mod settings;
+pub mod socket;
 mod sse;
 mod subscription;
 
-pub use settings::StreamSettings;
+pub use settings::{PAGE, StreamSettings};
 
 use web::{Router, get};
 
 /// The routes of this function.
 pub fn router() -> Router {
     Router::new().route("/v2/events", get(routes::feed)).route("/v2/orders/{id}/events", get(routes::order_events))
+}
+
+/// `GET /v2/ws`, for runtimes that carry WebSockets (the Worker mounts it; Spin has no
+/// WebSocket server, so its manifest does not route it).
+pub fn socket_router() -> Router {
+    Router::new().route("/v2/ws", get(socket::upgrade))
 }
 
 #[cfg(feature = "openapi")]

@@ -14,6 +14,8 @@ pub struct WaitUntil {
 enum Invocation {
     Fetch(Rc<worker::Context>),
     Scheduled(Rc<worker::ScheduleContext>),
+    /// A Durable Object's own work (its alarms): tasks run on the event loop.
+    Detached,
 }
 
 impl WaitUntil {
@@ -26,6 +28,11 @@ impl WaitUntil {
     pub fn scheduled(context: Rc<worker::ScheduleContext>) -> Self {
         Self { invocation: Invocation::Scheduled(context) }
     }
+
+    /// Tasks run on the event loop (a Durable Object stays alive while it works).
+    pub fn detached() -> Self {
+        Self { invocation: Invocation::Detached }
+    }
 }
 
 impl Background for WaitUntil {
@@ -33,6 +40,7 @@ impl Background for WaitUntil {
         match &self.invocation {
             Invocation::Fetch(context) => context.wait_until(task),
             Invocation::Scheduled(context) => context.wait_until(task),
+            Invocation::Detached => wasm_bindgen_futures::spawn_local(task),
         }
     }
 }

@@ -65,6 +65,11 @@ pub fn scheduled_platform(env: &worker::Env, context: worker::ScheduleContext) -
     platform_with(env, WaitUntil::scheduled(Rc::new(context)))
 }
 
+/// The platform of a Durable Object working on its own (an alarm), outside any request.
+pub fn detached_platform(env: &worker::Env) -> Platform {
+    platform_with(env, WaitUntil::detached())
+}
+
 fn platform_with(env: &worker::Env, background: WaitUntil) -> Platform {
     Platform {
         sql: Rc::new(D1Sql::new(env.clone(), D1_BINDING)),
@@ -89,7 +94,17 @@ pub async fn serve(
     context: worker::Context,
     app: &App,
 ) -> worker::Result<worker::worker_sys::web_sys::Response> {
+    to_web_response(handle(request, env, context, app).await)
+}
+
+/// Runs one `fetch` event through `app`, leaving the answer as an `http` response (for an entry
+/// point that treats some answers itself, such as WebSocket upgrades).
+pub async fn handle(
+    request: worker::worker_sys::web_sys::Request,
+    env: &worker::Env,
+    context: worker::Context,
+    app: &App,
+) -> web::Response {
     let head = to_http_request(&request);
-    let response = app.handle(head.map(|()| WorkerBody::new(request)), platform(env, Rc::new(context))).await;
-    to_web_response(response)
+    app.handle(head.map(|()| WorkerBody::new(request)), platform(env, Rc::new(context))).await
 }

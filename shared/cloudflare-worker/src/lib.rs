@@ -2,9 +2,12 @@
 //! the Cloudflare adapter. Adding a function crate means one more `.merge(...)` in [`router`].
 //!
 //! The `RateCounter` Durable Object class (exact rate limits) comes from `adapter-cloudflare`;
-//! the Cron Trigger runs the webhook sweep.
+//! the Cron Trigger runs the webhook sweep, the queue handler the jobs, and `LiveSocket`
+//! ([`live_socket`]) holds each user's WebSockets.
 
 use std::rc::Rc;
+
+mod live_socket;
 
 use web::{App, Router};
 
@@ -18,6 +21,7 @@ pub fn router() -> Router {
         .merge(audit::router())
         .merge(articles::router())
         .merge(events::router())
+        .merge(events::socket_router())
         .merge(webhooks::router())
         .merge(docs::router())
 }
@@ -34,7 +38,12 @@ async fn fetch(
     context: worker::Context,
 ) -> worker::Result<worker::worker_sys::web_sys::Response> {
     let app = APP.with(Rc::clone);
-    adapter_cloudflare::serve(request, &env, context, &app).await
+    let response = adapter_cloudflare::handle(request, &env, context, &app).await;
+    // An authorized WebSocket handshake: the user's LiveSocket object takes the connection.
+    if let Some(upgrade) = response.extensions().get::<web::upgrade::WebSocketUpgrade>() {
+        return live_socket::connect(&env, upgrade).await.map(Into::into);
+    }
+    adapter_cloudflare::to_web_response(response)
 }
 
 /// The Cron Trigger (`[triggers] crons` in wrangler.toml): due webhook deliveries go out even

@@ -105,18 +105,9 @@ async fn access_token(
     let settings = TokenSettings::load(&*platform.config).await?;
     let claims: AccessClaims =
         verify_access(&settings, token, platform.clock.now_seconds()).map_err(|e| invalid_token(e.as_str()))?;
-    let session = Statement::new(
-        "SELECT u.roles AS roles, s.revoked_at AS revoked_at \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1 AND s.user_id = ?2",
-    )
-    .bind(claims.sid.as_str())
-    .bind(claims.registered.sub.as_str());
+    let session = session_lookup(&claims.sid, &claims.registered.sub);
     let (row, results) = with_reads(request, session, reads).await?;
-    let row = row.ok_or_else(|| invalid_token("session unknown"))?;
-    if row.get::<Option<i64>>("revoked_at")?.is_some() {
-        return Err(invalid_token("session revoked"));
-    }
-    let roles = stored_roles(&row.get::<String>("roles")?)?;
+    let roles = live_session_roles(row)?;
     let principal = Principal {
         user_id: claims.registered.sub,
         permissions: permissions_of(&roles),
@@ -124,6 +115,46 @@ async fn access_token(
         credential: Credential::Session { session_id: claims.sid },
     };
     Ok((principal, results))
+}
+
+/// The statement reading a session's state and its user's roles.
+fn session_lookup(session_id: &str, user_id: &str) -> Statement {
+    Statement::new(
+        "SELECT u.roles AS roles, s.revoked_at AS revoked_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1 AND s.user_id = ?2",
+    )
+    .bind(session_id)
+    .bind(user_id)
+}
+
+/// The roles from a [`session_lookup`] row, or 401 when the session is unknown or revoked.
+fn live_session_roles(row: Option<Row>) -> Result<Vec<Role>, Problem> {
+    let row = row.ok_or_else(|| invalid_token("session unknown"))?;
+    if row.get::<Option<i64>>("revoked_at")?.is_some() {
+        return Err(invalid_token("session revoked"));
+    }
+    stored_roles(&row.get::<String>("roles")?)
+}
+
+/// Authenticates an access token carried somewhere other than `Authorization` (a WebSocket
+/// handshake's `Sec-WebSocket-Protocol`): the same checks as [`authenticate`]. API keys are
+/// not accepted there.
+pub async fn authenticate_access_token(request: &Request, token: &str) -> Result<Principal, Problem> {
+    if looks_like_key(token) {
+        return Err(invalid_token("an API key cannot open this connection"));
+    }
+    access_token(request, token, Vec::new()).await.map(|(principal, _)| principal)
+}
+
+/// The current permissions of a session's user, read again (for connections that outlive a
+/// request): 401 once the session is revoked or unknown, so revocation takes effect at once.
+pub async fn session_permissions(
+    platform: &ports::Platform,
+    user_id: &str,
+    session_id: &str,
+) -> Result<Vec<Permission>, Problem> {
+    let row = platform.sql.query_optional(&session_lookup(session_id, user_id)).await?;
+    Ok(permissions_of(&live_session_roles(row)?))
 }
 
 /// A token from the external issuer, if one is configured (otherwise: an algorithm we refuse).

@@ -20,7 +20,8 @@ pub mod settings;
 pub mod tokens;
 
 pub use authenticate::{
-    VerifiedApiKey, authenticate, authenticate_optional, authenticate_with, stored_roles, verified_api_key,
+    VerifiedApiKey, authenticate, authenticate_access_token, authenticate_optional, authenticate_with,
+    session_permissions, stored_roles, verified_api_key,
 };
 pub use permissions::{Permission, Role};
 pub use principal::{Credential, Principal, forbidden, invalid_token, unauthenticated};

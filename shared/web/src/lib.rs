@@ -23,6 +23,7 @@ mod response_body;
 mod router;
 mod settings;
 pub mod trace_context;
+pub mod upgrade;
 
 pub use app::App;
 pub use body::{BodyError, IncomingBody, append_within_limit};

@@ -12,6 +12,7 @@ use crate::Target;
 use crate::client::{Outcome, ensure, ensure_eq, expect_problem, request, send};
 use crate::fixtures::{access, customer, json_call, place_order, shopper_and_product, staff_token};
 use crate::sse::{self, LIFETIME_SECONDS, Received};
+use crate::ws;
 
 pub const CASES: &[Case] = &[
     (
@@ -24,6 +25,11 @@ pub const CASES: &[Case] = &[
     ),
     ("live::idle_streams_heartbeat_and_end_after_their_lifetime", idle_streams_heartbeat_and_end_after_their_lifetime),
     ("live::stream_refusals_are_problems", stream_refusals_are_problems),
+    ("live::a_websocket_gets_rest_changes_and_closes_on_logout", a_websocket_gets_rest_changes_and_closes_on_logout),
+    (
+        "live::websocket_handshakes_need_a_token_and_sockets_are_capped",
+        websocket_handshakes_need_a_token_and_sockets_are_capped,
+    ),
 ];
 
 /// Long enough for a poll interval (200 ms) on a busy two-core machine.
@@ -154,5 +160,42 @@ fn stream_refusals_are_problems(target: &Target) -> Outcome {
     expect_problem(send(request(Method::GET, &target.base_url, &path).bearer_auth(&bob))?, 404, "not_found")?;
     let bad = request(Method::GET, &target.base_url, "/v2/events").bearer_auth(&alice).header("last-event-id", "x1");
     expect_problem(send(bad)?, 400, "invalid_last_event_id")?;
+    Ok(())
+}
+
+/// The `ws://` URL of `GET /v2/ws`.
+fn socket_url(target: &Target) -> String {
+    format!("{}/v2/ws", target.base_url.replacen("http", "ws", 1))
+}
+
+fn a_websocket_gets_rest_changes_and_closes_on_logout(target: &Target) -> Outcome {
+    let (token, order) = customer_with_order(target, "ws-order")?;
+    let sockets = ws::open(&socket_url(target), Some(&token), &[&format!("order:{order}")], 1)?;
+    sockets.wait_for(WAIT, "welcome", |l| l["message"]["type"] == "welcome")?;
+    let subscribed = sockets.wait_for(WAIT, "subscription", |l| l["message"]["type"] == "subscribed")?;
+    ensure_eq(subscribed["message"]["channels"].clone(), json!([format!("order:{order}")]), "channels")?;
+    set_status(target, &order, "processing")?;
+    let event = sockets.wait_for(WAIT, "the status change", |l| l["message"]["type"] == "event")?;
+    ensure_eq(event["message"]["event"].as_str(), Some("order.status_changed"), "event type")?;
+    ensure_eq(event["message"]["data"]["status"].as_str(), Some("processing"), "event data")?;
+    ensure(event["message"]["id"].as_i64().is_some_and(|id| id > 0), || format!("event id: {event}"))?;
+    // Logout revokes the session: the socket closes with 4001 at the next poll.
+    let response = send(request(Method::POST, &target.base_url, "/v1/auth/logout").bearer_auth(&token))?;
+    ensure_eq(response.status().as_u16(), 204, "logout")?;
+    let closed = sockets.wait_for(WAIT, "the close", |l| l.get("closed").is_some())?;
+    ensure_eq(closed["closed"].as_u64(), Some(4001), "close code on revocation")
+}
+
+fn websocket_handshakes_need_a_token_and_sockets_are_capped(target: &Target) -> Outcome {
+    let refused = ws::open(&socket_url(target), None, &["events"], 1)?;
+    let line = refused.wait_for(WAIT, "the refusal", |l| l.get("refused").is_some())?;
+    ensure_eq(line["refused"].as_u64(), Some(401), "no token, no socket")?;
+    let not_a_socket = send(request(Method::GET, &target.base_url, "/v2/ws"))?;
+    expect_problem(not_a_socket, 426, "upgrade_required")?;
+    // Six sockets of one user: five are welcome, one is told why and closed (1008).
+    let (token, _) = customer_with_order(target, "ws-cap")?;
+    let sockets = ws::open(&socket_url(target), Some(&token), &["events"], 6)?;
+    let capped = sockets.wait_for(WAIT, "the capped socket", |l| l.get("closed").is_some())?;
+    ensure_eq(capped["closed"].as_u64(), Some(1008), "close code over the cap")?;
     Ok(())
 }
