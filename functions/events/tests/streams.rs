@@ -231,3 +231,55 @@ async fn a_failed_write_leaves_no_event_and_every_change_leaves_one() {
     assert_eq!(kinds, ["order.created", "order.status_changed"]);
     assert_eq!(s.event_count().await, before + 2);
 }
+
+/// Fails every batch that writes an outbox event, as a database going away mid-write would.
+struct FailingEventWrites(std::rc::Rc<dyn Sql>);
+
+#[async_trait::async_trait(?Send)]
+impl Sql for FailingEventWrites {
+    async fn run(&self, statement: &Statement) -> Result<web::ports::sql::StatementResult, web::ports::PortError> {
+        self.0.run(statement).await
+    }
+
+    async fn batch(
+        &self,
+        statements: &[Statement],
+    ) -> Result<Vec<web::ports::sql::StatementResult>, web::ports::PortError> {
+        if statements.iter().any(|s| s.sql.contains("INSERT INTO events")) {
+            return Err(web::ports::PortError::unavailable("injected: the database went away"));
+        }
+        self.0.batch(statements).await
+    }
+}
+
+#[tokio::test]
+async fn an_injected_sql_failure_leaves_neither_the_change_nor_its_event() {
+    let s = shop().await;
+    let order = s.order(&s.alice, 1).await;
+    let events = s.event_count().await;
+    let mut broken = s.h.platform.platform();
+    broken.sql = std::rc::Rc::new(FailingEventWrites(broken.sql.clone()));
+
+    let body = json!({"items": [{"product_id": s.widget, "quantity": 1}]});
+    let (status, problem, response) =
+        s.h.send_on(broken.clone(), "POST", "/v2/orders", Some(&s.alice), &[], Some(&body)).await;
+    assert_eq!((status, code(&problem)), (503, "service_unavailable"));
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, _, _) =
+        s.h.send_on(
+            broken,
+            "PATCH",
+            &format!("/v2/orders/{order}"),
+            Some(&s.staff),
+            &[],
+            Some(&json!({"status": "processing"})),
+        )
+        .await;
+    assert_eq!(status, 503);
+
+    assert_eq!(s.event_count().await, events, "no event");
+    let (_, listed) = s.h.get("/v2/orders", &s.alice).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "no second order");
+    let (_, current) = s.h.get(&format!("/v2/orders/{order}"), &s.alice).await;
+    assert_eq!(current["status"], "pending", "no status change");
+}

@@ -285,3 +285,25 @@ async fn the_sweep_needs_its_secret_and_runs_what_is_due() {
     assert_eq!(summary["delivered"], 1);
     assert_eq!(s.h.platform.http.sent_count(), 2);
 }
+
+#[tokio::test]
+async fn instances_racing_over_the_same_events_deliver_each_once_under_one_id() {
+    let s = shop().await;
+    s.h.platform.http.respond_with(|_| answer(200));
+    s.register(&s.alice, json!(["order.created"])).await;
+    // Two orders whose first runs are lost (nothing runs the background), then three
+    // instances run at once, interleaving at every SQL call.
+    s.order(&s.alice).await;
+    s.order(&s.alice).await;
+    let racing = || testkit::YieldingSql::platform(s.h.platform.platform());
+    let (a, b, c) = (racing(), racing(), racing());
+    let (a, b, c) = tokio::join!(webhook_delivery::run(&a), webhook_delivery::run(&b), webhook_delivery::run(&c));
+    let runs = [a.unwrap(), b.unwrap(), c.unwrap()];
+    assert_eq!(runs.iter().map(|r| r.fanned_out).sum::<usize>(), 2, "{runs:?}");
+    assert_eq!(runs.iter().map(|r| r.delivered).sum::<usize>(), 2, "{runs:?}");
+    let ids = s.h.platform.http.sent_header("webhook-id");
+    assert_eq!(ids.len(), 2, "each event sent once");
+    assert_ne!(ids[0], ids[1], "one id per event");
+    s.settle().await; // the writes' own runs, late: nothing left to send
+    assert_eq!(s.h.platform.http.sent_count(), 2);
+}

@@ -150,15 +150,16 @@ async fn fan_out(platform: &Platform, endpoint: &Row) -> Result<usize, Problem> 
             .bind(now),
         );
     }
-    let created = batch.len();
     batch.push(
         Statement::new("UPDATE webhooks SET cursor = ?3 WHERE id = ?1 AND cursor = ?2")
             .bind(id.as_str())
             .bind(cursor)
             .bind(last),
     );
-    platform.sql.batch(&batch).await?;
-    Ok(created)
+    let results = platform.sql.batch(&batch).await?;
+    // Another instance may have fanned the same events out first: count what this one made.
+    let created: u64 = results[..results.len() - 1].iter().map(|r| r.rows_affected).sum();
+    Ok(usize::try_from(created).unwrap_or(usize::MAX))
 }
 
 /// Whether an endpoint subscribed to `kind` (`*` = everything).
