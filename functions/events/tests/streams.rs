@@ -283,3 +283,36 @@ async fn an_injected_sql_failure_leaves_neither_the_change_nor_its_event() {
     let (_, current) = s.h.get(&format!("/v2/orders/{order}"), &s.alice).await;
     assert_eq!(current["status"], "pending", "no status change");
 }
+
+/// A key-value store that is down.
+struct DownKv;
+
+#[async_trait::async_trait(?Send)]
+impl web::ports::Kv for DownKv {
+    async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, web::ports::PortError> {
+        Err(web::ports::PortError::unavailable("injected: KV down"))
+    }
+    async fn put(&self, _: &str, _: &[u8], _: Option<std::time::Duration>) -> Result<(), web::ports::PortError> {
+        Err(web::ports::PortError::unavailable("injected: KV down"))
+    }
+    async fn delete(&self, _: &str) -> Result<(), web::ports::PortError> {
+        Err(web::ports::PortError::unavailable("injected: KV down"))
+    }
+    async fn list(&self, _: &str, _: Option<&str>, _: u32) -> Result<web::ports::kv::KeyPage, web::ports::PortError> {
+        Err(web::ports::PortError::unavailable("injected: KV down"))
+    }
+}
+
+#[tokio::test]
+async fn with_the_cache_store_down_a_write_still_makes_exactly_one_event() {
+    let s = shop().await;
+    let events = s.event_count().await;
+    let mut degraded = s.h.platform.platform();
+    degraded.kv = std::rc::Rc::new(DownKv);
+    let body = json!({"items": [{"product_id": s.widget, "quantity": 1}]});
+    let (status, order, _) = s.h.send_on(degraded, "POST", "/v2/orders", Some(&s.alice), &[], Some(&body)).await;
+    // The write is one SQL batch; the catalogue cache's invalidation is best effort (logged).
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(s.event_count().await, events + 1);
+    assert!(s.h.platform.log.lines().iter().any(|line| line.contains("cache_degraded")), "the degradation is logged");
+}
