@@ -317,5 +317,6 @@ pub async fn delete(request: Request) -> Result<Response, Problem> {
     }
     let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
     rest::catalog_cache::products_changed(platform, &ids).await;
+    webhook_delivery::after_change(platform);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }

@@ -128,8 +128,13 @@ pub(crate) struct Replayed {
 
 /// Only callers who may follow events (`orders:read`) manage endpoints; they receive what
 /// `GET /v2/events` would show them.
+/// Endpoints belong to accounts here: a token of the external issuer (no account) is refused.
 async fn manager(request: &Request) -> Result<Principal, Problem> {
     let principal = authenticate(request).await?;
+    if matches!(principal.credential, identity::Credential::External { .. }) {
+        return Err(Problem::new(StatusCode::FORBIDDEN, "account_required", "Account required")
+            .with_detail("Webhooks belong to accounts of this API; sign in with one (or use an API key)."));
+    }
     Viewer::of(&principal).own_feed().ok_or_else(|| identity::forbidden(Permission::OrdersRead))?;
     Ok(principal)
 }
@@ -164,14 +169,16 @@ pub async fn create(request: Request) -> Result<Response, Problem> {
     let now = platform.clock.now_millis();
     // New endpoints receive what happens from now on; at most MAX_ENDPOINTS_PER_USER each.
     let insert = Statement::new(
-        "INSERT INTO webhooks (id, owner_id, url, event_types, secret_sealed, cursor, created_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(id), 0) FROM events), ?6 \
-         WHERE (SELECT COUNT(*) FROM webhooks WHERE owner_id = ?2) < ?7",
+        "INSERT INTO webhooks (id, owner_id, url, event_types, scopes, secret_sealed, cursor, created_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(id), 0) FROM events), ?7 \
+         WHERE (SELECT COUNT(*) FROM webhooks WHERE owner_id = ?2) < ?8",
     )
     .bind(id.as_str())
     .bind(principal.user_id.as_str())
     .bind(new.url.trim())
     .bind(types.join(" "))
+    // The endpoint never receives more than the credential registering it may see.
+    .bind(identity::permissions::format_list(&principal.permissions))
     .bind(sealed)
     .bind(now)
     .bind(MAX_ENDPOINTS_PER_USER);
@@ -291,15 +298,23 @@ pub async fn replay(request: Request) -> Result<Response, Problem> {
     let delivery = request.param("delivery")?;
     let platform = request.platform();
     let now = platform.clock.now_millis();
+    // Not while an attempt is in flight: that attempt's answer decides, then replay.
     let reset = Statement::new(
         "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?3, lease_until = NULL, \
-         updated_at = ?3 WHERE id = ?1 AND webhook_id = ?2",
+         updated_at = ?3 WHERE id = ?1 AND webhook_id = ?2 AND (lease_until IS NULL OR lease_until <= ?3)",
     )
     .bind(delivery)
     .bind(id.as_str())
     .bind(now);
     if platform.sql.run(&reset).await?.rows_affected == 0 {
-        return Err(Problem::not_found());
+        let exists = Statement::new("SELECT 1 AS found FROM webhook_deliveries WHERE id = ?1 AND webhook_id = ?2")
+            .bind(delivery)
+            .bind(id.as_str());
+        return Err(match platform.sql.query_optional(&exists).await? {
+            Some(_) => Problem::new(StatusCode::CONFLICT, "delivery_in_flight", "Delivery in flight")
+                .with_detail("An attempt is being made right now; replay it once it has an answer."),
+            None => Problem::not_found(),
+        });
     }
     delivery::run_in_background(platform);
     let mut response = json_response(StatusCode::ACCEPTED, &Replayed { id: delivery.to_owned(), state: "pending" })?;

@@ -307,3 +307,44 @@ async fn instances_racing_over_the_same_events_deliver_each_once_under_one_id() 
     s.settle().await; // the writes' own runs, late: nothing left to send
     assert_eq!(s.h.platform.http.sent_count(), 2);
 }
+
+#[tokio::test]
+async fn an_endpoint_gets_no_more_than_its_registering_key_or_its_owners_current_roles_allow() {
+    let s = shop().await;
+    s.h.platform.http.respond_with(|_| answer(500));
+    // A staff key scoped to reading orders registers: its endpoint gets the staff member's own
+    // orders, not everyone's (which the staff role alone would allow).
+    let (status, key) =
+        s.h.json("POST", "/v1/api-keys", Some(&s.staff), json!({"name": "hooks", "scopes": ["orders:read"]})).await;
+    assert_eq!(status, 201, "{key}");
+    let key = key["api_key"].as_str().unwrap().to_owned();
+    let body = json!({"url": HOOK, "event_types": ["*"]});
+    let (status, _, _) = s.h.send("POST", "/v2/webhooks", None, &[("x-api-key", &key)], Some(&body)).await;
+    assert_eq!(status, 201);
+    // And a full staff endpoint, whose owner is demoted before the retry.
+    let wide = s.register(&s.staff, json!(["order.created"])).await["id"].as_str().unwrap().to_owned();
+    s.order(&s.alice).await;
+    s.settle().await;
+    assert_eq!(s.h.platform.http.sent_count(), 1, "only the wide endpoint's first attempt");
+
+    s.h.platform
+        .sql
+        .run(&Statement::new("UPDATE users SET roles = 'customer' WHERE email = 'staff@example.com'"))
+        .await
+        .unwrap();
+    s.h.platform.clock.advance(2_000);
+    s.h.platform.http.respond_with(|_| answer(200));
+    let summary = s.run().await;
+    assert_eq!((summary.delivered, s.h.platform.http.sent_count()), (0, 1), "nothing more is sent: {summary:?}");
+    let rows =
+        s.h.platform
+            .sql
+            .query(
+                &Statement::new("SELECT state, last_error FROM webhook_deliveries WHERE webhook_id = ?1")
+                    .bind(wide.as_str()),
+            )
+            .await
+            .unwrap();
+    assert_eq!(rows[0].get::<String>("state").unwrap(), "dead");
+    assert!(rows[0].get::<String>("last_error").unwrap().contains("no longer see"));
+}

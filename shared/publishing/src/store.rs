@@ -316,7 +316,12 @@ pub async fn delete(request: &Request, caller: &Principal, current: &Article) ->
     }
     let platform = request.platform();
     let id = current.id.as_str();
-    let gone = ("NOT EXISTS (SELECT 1 FROM articles WHERE id = ?)", vec![Value::from(id)]);
+    // Everything in the batch is conditional on the article still being at the version read,
+    // so a concurrent change or delete (412) leaves its comments, tags, audit and events alone.
+    let unchanged = (
+        "EXISTS (SELECT 1 FROM articles WHERE id = ? AND version = ?)",
+        vec![Value::from(id), Value::from(current.version)],
+    );
     let entry = Entry {
         action: &action("delete"),
         target_type: "article",
@@ -327,17 +332,28 @@ pub async fn delete(request: &Request, caller: &Principal, current: &Article) ->
     let results = platform
         .sql
         .batch(&[
-            Statement::new("DELETE FROM comments WHERE article_id = ?1").bind(id),
-            Statement::new("DELETE FROM article_tags WHERE article_id = ?1").bind(id),
+            audit::statement(request, caller, &entry, Some(unchanged.clone())),
+            outbox::statement(request, &current.event(event_kind("delete")), Some(unchanged)),
+            Statement::new(
+                "DELETE FROM comments WHERE article_id = ?1 \
+                 AND EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND version = ?2)",
+            )
+            .bind(id)
+            .bind(current.version),
+            Statement::new(
+                "DELETE FROM article_tags WHERE article_id = ?1 \
+                 AND EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND version = ?2)",
+            )
+            .bind(id)
+            .bind(current.version),
             Statement::new("DELETE FROM articles WHERE id = ?1 AND version = ?2").bind(id).bind(current.version),
-            audit::statement(request, caller, &entry, Some(gone.clone())),
-            outbox::statement(request, &current.event(event_kind("delete")), Some(gone)),
         ])
         .await?;
-    if results.get(2).is_none_or(|r| r.rows_affected == 0) {
+    if results.get(4).is_none_or(|r| r.rows_affected == 0) {
         return Err(precondition_failed());
     }
     cached::changed(platform, current, None).await;
+    webhook_delivery::after_change(platform);
     Ok(())
 }
 

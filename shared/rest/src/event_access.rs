@@ -46,12 +46,56 @@ impl<'a> Viewer<'a> {
         }
     }
 
-    /// Whether this viewer may see `event`: an order's events go to its owner and to staff;
-    /// other objects' events (products, articles) to staff only.
+    /// Whether this viewer may see `event`: an order's events go to its owner and to staff
+    /// (`orders:read_all`); product events to staff; article events (drafts among them) to
+    /// staff who may edit any article (`articles:edit_any`) and to the article's author on a
+    /// staff feed, never to other staff.
     pub fn may_see(&self, event: &StoredEvent) -> bool {
-        if self.has(Permission::OrdersReadAll) {
-            return true;
+        let own = event.owner_id.as_deref() == Some(self.user_id);
+        match event.topic.as_str() {
+            "order" => self.has(Permission::OrdersReadAll) || (own && self.has(Permission::OrdersRead)),
+            "product" => self.has(Permission::OrdersReadAll),
+            "article" => self.has(Permission::OrdersReadAll) && (own || self.has(Permission::ArticlesEditAny)),
+            _ => false,
         }
-        event.topic == "order" && self.has(Permission::OrdersRead) && event.owner_id.as_deref() == Some(self.user_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use identity::Role;
+    use identity::permissions::permissions_of;
+
+    use super::*;
+
+    fn event(topic: &str, owner: Option<&str>) -> StoredEvent {
+        StoredEvent {
+            id: 1,
+            kind: format!("{topic}.updated"),
+            topic: topic.into(),
+            subject: "s".into(),
+            owner_id: owner.map(str::to_owned),
+            payload: "{}".into(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn orders_go_to_their_owner_and_staff_articles_only_to_who_may_see_drafts() {
+        let customer = permissions_of(&[Role::Customer]);
+        let staff = permissions_of(&[Role::Customer, Role::Staff]);
+        let admin = permissions_of(&[Role::Customer, Role::Staff, Role::Admin]);
+        let viewer = |user_id, permissions| Viewer { user_id, permissions };
+        assert!(viewer("alice", &customer).may_see(&event("order", Some("alice"))));
+        assert!(!viewer("bob", &customer).may_see(&event("order", Some("alice"))));
+        assert!(!viewer("alice", &customer).may_see(&event("product", None)));
+        assert!(viewer("sam", &staff).may_see(&event("order", Some("alice"))));
+        assert!(viewer("sam", &staff).may_see(&event("product", None)));
+        assert!(!viewer("sam", &staff).may_see(&event("article", Some("ed"))), "another author's draft");
+        assert!(viewer("sam", &staff).may_see(&event("article", Some("sam"))), "their own article");
+        assert!(viewer("root", &admin).may_see(&event("article", Some("ed"))));
+        assert_eq!(viewer("alice", &customer).own_feed(), Some(Feed::OwnOrders { user_id: "alice".into() }));
+        assert_eq!(viewer("sam", &staff).own_feed(), Some(Feed::All));
+        assert_eq!(viewer("nobody", &[]).own_feed(), None);
     }
 }

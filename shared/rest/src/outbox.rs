@@ -186,7 +186,7 @@ pub fn prune_now_and_then(platform: &Platform) {
 }
 
 /// `EVENTS_RETENTION_HOURS` (at least 1).
-async fn retention_hours(config: &dyn Config) -> Result<i64, PortError> {
+pub async fn retention_hours(config: &dyn Config) -> Result<i64, PortError> {
     let Some(text) = config.var("events_retention_hours").await? else { return Ok(DEFAULT_RETENTION_HOURS) };
     text.trim()
         .parse::<i64>()

@@ -9,13 +9,14 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use identity::Permission;
 use identity::permissions::permissions_of;
 use identity::sealing::Sealer;
 use ports::log::Level;
 use ports::sql::{Row, Statement};
 use ports::{Platform, PortError};
 use rest::event_access::Viewer;
-use rest::outbox::StoredEvent;
+use rest::outbox::{Feed, StoredEvent};
 use rest::versions::rfc3339;
 use web::Problem;
 
@@ -53,13 +54,27 @@ pub const SECRET_PURPOSE: &str = "webhook-secret-seal";
 pub async fn run(platform: &Platform) -> Result<Summary, Problem> {
     let settings = DeliverySettings::load(&*platform.config).await?;
     let now = platform.clock.now_millis();
-    let [endpoints, due] = <[_; 2]>::try_from(
-        platform.sql.batch_read(&[endpoints_page(), due_deliveries(now)]).await.map_err(Problem::from)?,
+    let [latest, endpoints, due] = <[_; 3]>::try_from(
+        platform
+            .sql
+            .batch_read(&[Feed::latest(), endpoints_behind(), due_deliveries(now)])
+            .await
+            .map_err(Problem::from)?,
     )
-    .map_err(|_| Problem::internal("two results expected"))?;
+    .map_err(|_| Problem::internal("three results expected"))?;
+    let latest: i64 = latest.rows.first().map(|row| row.get("id")).transpose()?.unwrap_or(0);
     let mut summary = Summary::default();
     for endpoint in &endpoints.rows {
-        summary.fanned_out += fan_out(platform, endpoint).await?;
+        match fan_out(platform, endpoint, latest).await {
+            Ok(created) => summary.fanned_out += created,
+            // One endpoint's trouble (an owner's unreadable roles) never stalls the others.
+            Err(problem) if problem.status() != http::StatusCode::SERVICE_UNAVAILABLE => {
+                let line = serde_json::json!({"level": "warn", "msg": "webhook_fan_out_skipped",
+                    "cause": problem.cause().unwrap_or(problem.code())});
+                platform.log.emit(Level::Warn, &line.to_string());
+            }
+            Err(problem) => return Err(problem),
+        }
     }
     let due = if summary.fanned_out > 0 {
         platform.sql.query(&due_deliveries(platform.clock.now_millis())).await?
@@ -81,6 +96,26 @@ pub async fn run(platform: &Platform) -> Result<Summary, Problem> {
     Ok(summary)
 }
 
+/// About one write in 64 (as for the outbox) also deletes up to 500 deliveries that finished
+/// (delivered or dead) longer ago than the events are kept, after the response.
+pub fn prune_now_and_then(platform: &Platform) {
+    let now = platform.clock.now_millis();
+    if now.rem_euclid(64) != 0 {
+        return;
+    }
+    let sql = platform.sql.clone();
+    let config = platform.config.clone();
+    platform.background.spawn(Box::pin(async move {
+        let Ok(hours) = rest::outbox::retention_hours(&*config).await else { return };
+        let prune = Statement::new(
+            "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
+             WHERE updated_at < ?1 AND state <> 'pending' ORDER BY updated_at LIMIT 500)",
+        )
+        .bind(now.saturating_sub(hours.saturating_mul(3_600_000)));
+        let _ = sql.run(&prune).await;
+    }));
+}
+
 /// Runs [`run`] after the response (the next write or sweep retries what it leaves).
 pub fn run_in_background(platform: &Platform) {
     let background = platform.clone();
@@ -96,19 +131,32 @@ pub async fn run_logged(platform: &Platform) {
     }
 }
 
-fn endpoints_page() -> Statement {
+/// The endpoints that have not seen the newest event, furthest behind first (each run moves
+/// every endpoint it reads up to the newest event, so all of them get their turn).
+fn endpoints_behind() -> Statement {
     Statement::new(
-        "SELECT w.id AS id, w.owner_id AS owner_id, w.event_types AS event_types, w.cursor AS cursor, \
-         u.roles AS roles FROM webhooks w JOIN users u ON u.id = w.owner_id ORDER BY w.id LIMIT ?1",
+        "SELECT w.id AS id, w.owner_id AS owner_id, w.event_types AS event_types, w.scopes AS scopes, \
+         w.cursor AS cursor, u.roles AS roles FROM webhooks w JOIN users u ON u.id = w.owner_id \
+         WHERE w.cursor < (SELECT COALESCE(MAX(id), 0) FROM events) ORDER BY w.cursor, w.id LIMIT ?1",
     )
     .bind(i64::from(ENDPOINTS_PER_RUN))
+}
+
+/// What the owner of an endpoint may see now: their roles' permissions, never more than the
+/// credential that registered it held (a narrowly scoped API key's endpoint stays narrow).
+fn endpoint_permissions(roles: &str, scopes: &str) -> Result<Vec<Permission>, Problem> {
+    let granted: Vec<Permission> =
+        identity::permissions::parse_list(scopes).map_err(|e| Problem::internal(format!("webhook scopes: {e:?}")))?;
+    Ok(permissions_of(&identity::stored_roles(roles)?).into_iter().filter(|p| granted.contains(p)).collect())
 }
 
 fn due_deliveries(now: i64) -> Statement {
     Statement::new(
         "SELECT d.id AS id, d.webhook_id AS webhook_id, d.body AS body, d.attempts AS attempts, \
+         d.event_id AS event_id, d.event_type AS event_type, d.event_topic AS event_topic, \
+         d.event_owner_id AS event_owner_id, w.owner_id AS owner_id, w.scopes AS scopes, u.roles AS roles, \
          w.url AS url, w.secret_sealed AS secret_sealed, w.open_until AS open_until \
-         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN users u ON u.id = w.owner_id \
          WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until <= ?1) \
          ORDER BY d.next_attempt_at LIMIT ?2",
     )
@@ -118,17 +166,26 @@ fn due_deliveries(now: i64) -> Statement {
 
 /// The deliveries of the events `endpoint` has not seen yet that its owner may see now, and
 /// the endpoint's cursor moved past them, in one batch. Returns how many were created.
-async fn fan_out(platform: &Platform, endpoint: &Row) -> Result<usize, Problem> {
+///
+/// `latest` is the newest event id, read before the feed: a feed page shorter than asked
+/// holds every feed event up to it, so the cursor moves there even when none was the
+/// endpoint's (otherwise an endpoint whose feed is quiet would stay "behind" for ever).
+async fn fan_out(platform: &Platform, endpoint: &Row, latest: i64) -> Result<usize, Problem> {
     let id: String = endpoint.get("id")?;
     let owner: String = endpoint.get("owner_id")?;
     let cursor: i64 = endpoint.get("cursor")?;
     let types: String = endpoint.get("event_types")?;
-    let roles = identity::stored_roles(&endpoint.get::<String>("roles")?)?;
-    let permissions = permissions_of(&roles);
+    let permissions = endpoint_permissions(&endpoint.get::<String>("roles")?, &endpoint.get::<String>("scopes")?)?;
     let viewer = Viewer { user_id: &owner, permissions: &permissions };
-    let Some(feed) = viewer.own_feed() else { return Ok(0) };
-    let rows = platform.sql.query(&feed.after(cursor, EVENTS_PER_ENDPOINT)).await?;
-    let Some(last) = rows.last().map(|row| row.get::<i64>("id")).transpose()? else { return Ok(0) };
+    let rows = match viewer.own_feed() {
+        Some(feed) => platform.sql.query(&feed.after(cursor, EVENTS_PER_ENDPOINT)).await?,
+        None => Vec::new(),
+    };
+    let read_to = rows.last().map(|row| row.get::<i64>("id")).transpose()?.unwrap_or(cursor);
+    let last = if rows.len() < EVENTS_PER_ENDPOINT as usize { read_to.max(latest) } else { read_to };
+    if last == cursor {
+        return Ok(0);
+    }
     let now = platform.clock.now_millis();
     let mut batch = Vec::new();
     for row in &rows {
@@ -139,13 +196,16 @@ async fn fan_out(platform: &Platform, endpoint: &Row) -> Result<usize, Problem> 
         batch.push(
             Statement::new(
                 "INSERT OR IGNORE INTO webhook_deliveries \
-                 (id, webhook_id, event_id, event_type, body, state, attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?6)",
+                 (id, webhook_id, event_id, event_type, event_topic, event_owner_id, body, state, attempts, \
+                  next_attempt_at, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8, ?8)",
             )
             .bind(delivery_id(&id, event.id))
             .bind(id.as_str())
             .bind(event.id)
             .bind(event.kind.as_str())
+            .bind(event.topic.as_str())
+            .bind(event.owner_id.as_deref())
             .bind(body(&event))
             .bind(now),
         );
@@ -201,6 +261,19 @@ async fn attempt(
     let now = platform.clock.now_millis();
     let timeout_ms = i64::try_from(settings.timeout_ms).unwrap_or(i64::MAX);
 
+    // The owner may have lost the right to this event since it was fanned out (a demotion):
+    // it is not sent, now or later.
+    if !owner_may_still_see(delivery)? {
+        let refuse = Statement::new(
+            "UPDATE webhook_deliveries SET state = 'dead', last_error = 'the owner may no longer see this event', \
+             updated_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        )
+        .bind(id.as_str())
+        .bind(now);
+        platform.sql.run(&refuse).await?;
+        return Ok(Attempted::Skipped);
+    }
+
     // The breaker: open → wait; cooled down → one probe at a time (half-open).
     let open_until: Option<i64> = delivery.get("open_until")?;
     if let Some(until) = open_until {
@@ -226,13 +299,18 @@ async fn attempt(
             return Ok(Attempted::Deferred);
         }
     }
+    // The lease: nobody else is attempting it, and the breaker has not opened since this run
+    // read it (an earlier attempt of the same run may have opened it).
+    let lease_until = now + timeout_ms + LEASE_MARGIN_MS;
     let lease = Statement::new(
         "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?3 \
-         AND (lease_until IS NULL OR lease_until <= ?3)",
+         AND (lease_until IS NULL OR lease_until <= ?3) \
+         AND NOT EXISTS (SELECT 1 FROM webhooks WHERE id = ?4 AND open_until > ?3)",
     )
     .bind(id.as_str())
-    .bind(now + timeout_ms + LEASE_MARGIN_MS)
-    .bind(now);
+    .bind(lease_until)
+    .bind(now)
+    .bind(endpoint.as_str());
     if platform.sql.run(&lease).await?.rows_affected == 0 {
         return Ok(Attempted::Skipped);
     }
@@ -243,39 +321,39 @@ async fn attempt(
     let half_open = open_until.is_some();
     let delivered = outcome.is_ok();
     let batch = match outcome {
+        // Each outcome is recorded only under this attempt's own lease: a replay or another
+        // instance that took over never has its state overwritten by a late answer.
         Ok(status) => vec![
             Statement::new(
-                "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?2, last_status = ?3, last_error = NULL, \
-                 lease_until = NULL, updated_at = ?4 WHERE id = ?1",
+                "UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?2, \
+                 last_error = NULL, lease_until = NULL, updated_at = ?3 \
+                 WHERE id = ?1 AND lease_until = ?4 AND state = 'pending'",
             )
             .bind(id.as_str())
-            .bind(attempts)
             .bind(i64::from(status))
-            .bind(done),
+            .bind(done)
+            .bind(lease_until),
             Statement::new("UPDATE webhooks SET failures = 0, open_until = NULL, probe_until = NULL WHERE id = ?1")
                 .bind(endpoint.as_str()),
         ],
         Err((status, error)) => {
-            let dead = attempts >= i64::from(settings.max_attempts);
             let attempt_number = u32::try_from(attempts).unwrap_or(u32::MAX);
-            let delay = backoff::delay_ms(
-                attempt_number,
-                settings.backoff_base_ms,
-                settings.backoff_max_ms,
-                &*platform.random,
-            );
+            let delay =
+                backoff::delay_ms(attempt_number, settings.backoff_base_ms, settings.backoff_max_ms, &*platform.random);
             vec![
                 Statement::new(
-                    "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_attempt_at = ?4, last_status = ?5, \
-                     last_error = ?6, lease_until = NULL, updated_at = ?7 WHERE id = ?1",
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, \
+                     state = CASE WHEN attempts + 1 >= ?2 THEN 'dead' ELSE 'pending' END, next_attempt_at = ?3, \
+                     last_status = ?4, last_error = ?5, lease_until = NULL, updated_at = ?6 \
+                     WHERE id = ?1 AND lease_until = ?7 AND state = 'pending'",
                 )
                 .bind(id.as_str())
-                .bind(if dead { "dead" } else { "pending" })
-                .bind(attempts)
+                .bind(i64::from(settings.max_attempts))
                 .bind(done.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)))
                 .bind(status.map(i64::from))
                 .bind(error)
-                .bind(done),
+                .bind(done)
+                .bind(lease_until),
                 // A failed probe reopens the breaker; so does the threshold of failures in a row.
                 Statement::new(
                     "UPDATE webhooks SET failures = failures + 1, probe_until = NULL, \
@@ -290,6 +368,23 @@ async fn attempt(
     };
     platform.sql.batch(&batch).await?;
     Ok(if delivered { Attempted::Delivered } else { Attempted::Failed })
+}
+
+/// Whether the endpoint's owner, with their current roles (narrowed to the registering
+/// credential's scopes), may still see the delivery's event.
+fn owner_may_still_see(delivery: &Row) -> Result<bool, Problem> {
+    let owner: String = delivery.get("owner_id")?;
+    let permissions = endpoint_permissions(&delivery.get::<String>("roles")?, &delivery.get::<String>("scopes")?)?;
+    let event = StoredEvent {
+        id: delivery.get("event_id")?,
+        kind: delivery.get("event_type")?,
+        topic: delivery.get("event_topic")?,
+        subject: String::new(),
+        owner_id: delivery.get("event_owner_id")?,
+        payload: String::new(),
+        created_at: 0,
+    };
+    Ok(Viewer { user_id: &owner, permissions: &permissions }.may_see(&event))
 }
 
 /// Takes the half-open probe of `endpoint` if nobody holds it.

@@ -32,6 +32,7 @@ pub const JOB: &str = "webhooks.run";
 /// response. Both happen in the background: the response never waits for them.
 pub fn after_change(platform: &Platform) {
     rest::outbox::prune_now_and_then(platform);
+    delivery::prune_now_and_then(platform);
     let queued = platform.clone();
     platform.background.spawn(Box::pin(async move {
         if queued.jobs.enqueue(JOB).await.is_err() {

@@ -3,10 +3,12 @@
 //!
 //! Only `https` URLs to a public host name or address; no credentials in the URL; never a
 //! loopback, private, link-local, shared-address, multicast or otherwise special address, and
-//! never `localhost`. The edge cannot see what a name resolves to, so a public name pointing at
-//! a private address is the runtime's to refuse (Workers' `fetch` reaches only the internet;
-//! on Spin, `allowed_outbound_hosts` bounds it). `WEBHOOK_ALLOWED_HOSTS` lists `host:port`
-//! pairs allowed anyway, over `http` too: for local development and tests only.
+//! never `localhost`, never a name ending in a number (another spelling of an address). The
+//! edge cannot see what a name resolves to: on Workers `fetch` reaches only the internet, but
+//! on Spin (`allowed_outbound_hosts` grants `https://*:*` so any endpoint works) a public name
+//! that resolves to a private address is not caught here; deployments that need that put an
+//! egress proxy or a narrower grant in front. `WEBHOOK_ALLOWED_HOSTS` lists `host:port` pairs
+//! allowed anyway, over `http` too: for local development and tests only.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -25,7 +27,9 @@ pub fn check(url: &str, allowed: &[String]) -> Result<Uri, Refusal> {
     if authority.as_str().contains('@') {
         return Err("The URL must not carry credentials.");
     }
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    // `localhost.` is `localhost`: a trailing dot only makes a name absolute.
+    let host =
+        authority.host().trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
     let port = authority.port_u16().unwrap_or(if uri.scheme_str() == Some("http") { 80 } else { 443 });
     if allowed.iter().any(|entry| entry.eq_ignore_ascii_case(&format!("{host}:{port}"))) {
         return match uri.scheme_str() {
@@ -45,9 +49,11 @@ pub fn check(url: &str, allowed: &[String]) -> Result<Uri, Refusal> {
     if let Ok(v6) = host.parse::<Ipv6Addr>() {
         return if is_public_v6(v6) { Ok(uri) } else { Err("The URL must not point at a private or special address.") };
     }
-    if !host.contains('.') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        // A dotless name resolves locally; digits and dots that are not an address are an
-        // address in another notation (`http::Uri` accepts `0x7f.1`, browsers' parsers differ).
+    let last_label = host.rsplit('.').next().unwrap_or_default();
+    if !host.contains('.') || last_label.bytes().all(|b| b.is_ascii_digit()) || last_label.starts_with("0x") {
+        // A dotless name resolves locally; a name ending in a number is an address in another
+        // notation (`0x7f.1`, `127.1`, `2130706433`), which resolvers read as IPv4. No
+        // top-level domain is numeric.
         return Err("The URL must name a public host.");
     }
     Ok(uri)
@@ -65,6 +71,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // shared address space (RFC 6598)
         || (a == 198 && (b == 18 || b == 19)) // benchmarking (RFC 2544)
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
         || a >= 240)
 }
 
@@ -73,6 +80,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         return is_public_v4(v4);
     }
     let first = ip.segments()[0];
+    // IPv4-compatible (`::a.b.c.d`, deprecated) and 6to4 (`2002::/16`) addresses carry an
+    // IPv4 address a relay may reach: refused outright.
+    if ip.segments()[..6].iter().all(|s| *s == 0) || first == 0x2002 {
+        return false;
+    }
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -114,6 +126,14 @@ mod tests {
             "https://[fe80::1]/",
             "https://[::ffff:127.0.0.1]/",
             "https://2130706433/",
+            "https://localhost./",
+            "https://api.localhost./",
+            "https://0x7f.1/",
+            "https://127.1/",
+            "https://hooks.example.0x1/",
+            "https://192.0.0.8/",
+            "https://[::127.0.0.1]/",
+            "https://[2002:7f00:1::1]/",
             "https://user:pass@hooks.example.com/",
             "/relative",
         ] {
