@@ -5,7 +5,9 @@
 //! While sockets are open an alarm reads the outbox every `EVENTS_POLL_MS`: one query for the
 //! user's feed after the object's cursor, plus each session's state and the user's current
 //! roles, so a revoked session closes its sockets (4001) and every event is checked against
-//! `rest::event_access` before it is sent.
+//! `rest::event_access` before it is sent. A socket lives at most the streams' lifetime
+//! (`EVENTS_STREAM_LIFETIME_SECONDS`, close code 4000), and the first socket of a user starts
+//! from the newest event.
 // The macro generates public glue items that cannot carry doc comments.
 #![allow(missing_docs)]
 
@@ -28,6 +30,7 @@ pub const MAX_SOCKETS_PER_USER: usize = 5;
 /// Channels one socket may subscribe to.
 const MAX_CHANNELS: usize = 20;
 /// Close codes: the session was revoked or ended; the user may no longer read events.
+const CLOSE_LIFETIME: u16 = 4000;
 const CLOSE_REVOKED: u16 = 4001;
 const CLOSE_FORBIDDEN: u16 = 4003;
 
@@ -36,6 +39,8 @@ const CLOSE_FORBIDDEN: u16 = 4003;
 struct Attachment {
     user_id: String,
     session_id: String,
+    /// When it opened (Unix ms): it is closed after the stream lifetime, like an SSE stream.
+    opened_ms: i64,
     /// `events` (the whole feed) and `order:<id>` channels.
     channels: Vec<String>,
 }
@@ -74,12 +79,22 @@ impl DurableObject for LiveSocket {
 
     async fn fetch(&self, request: Request) -> worker::Result<Response> {
         let header = |name: &str| request.headers().get(name).ok().flatten().unwrap_or_default();
+        let open = self.state.get_websockets().len();
+        // The first socket starts from the newest event (a user back after a day gets no
+        // backlog); without the cursor it cannot start at all.
+        if open == 0 {
+            let latest = self.platform().sql.query_optional(&Feed::latest()).await;
+            let Some(latest) = latest.ok().flatten().and_then(|row| row.get::<i64>("id").ok()) else {
+                return Response::error("Service unavailable: the event log cannot be read; retry.", 503);
+            };
+            self.state.storage().put("cursor", latest).await?;
+        }
         let attachment = Attachment {
             user_id: header("x-orderflow-user"),
             session_id: header("x-orderflow-session"),
+            opened_ms: now_ms(),
             channels: Vec::new(),
         };
-        let open = self.state.get_websockets().len();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[attachment.session_id.as_str()]);
         pair.server.serialize_attachment(&attachment)?;
@@ -91,11 +106,6 @@ impl DurableObject for LiveSocket {
             );
             pair.server.close(Some(1008), Some("too many connections"))?;
         } else {
-            if self.state.storage().get::<i64>("cursor").await?.is_none() {
-                let latest = self.platform().sql.query_optional(&Feed::latest()).await;
-                let latest = latest.ok().flatten().and_then(|row| row.get::<i64>("id").ok()).unwrap_or(0);
-                self.state.storage().put("cursor", latest).await?;
-            }
             if self.state.storage().get_alarm().await?.is_none() {
                 self.state.storage().set_alarm(self.poll_interval().await).await?;
             }
@@ -159,12 +169,17 @@ impl LiveSocket {
         adapter_cloudflare::detached_platform(&self.env)
     }
 
-    async fn poll_interval(&self) -> Duration {
+    /// The streams' settings (poll interval, lifetime), or their defaults if unreadable.
+    async fn settings(&self) -> (Duration, Duration) {
         let config = self.platform().config;
         match events::StreamSettings::load(&*config).await {
-            Ok(settings) => settings.poll,
-            Err(_) => Duration::from_secs(1),
+            Ok(settings) => (settings.poll, settings.lifetime),
+            Err(_) => (Duration::from_secs(1), Duration::from_secs(300)),
         }
+    }
+
+    async fn poll_interval(&self) -> Duration {
+        self.settings().await.0
     }
 
     /// One round: sessions checked, the feed read after the cursor, each event sent to the
@@ -177,6 +192,14 @@ impl LiveSocket {
             .collect();
         let Some((_, first)) = attached.first() else { return Ok(()) };
         let user_id = first.user_id.clone();
+        // Past their lifetime sockets close; clients reconnect (with a fresh token) and resume.
+        let lifetime = i64::try_from(self.settings().await.1.as_millis()).unwrap_or(i64::MAX);
+        let now = now_ms();
+        let (attached, expired): (Vec<_>, Vec<_>) =
+            attached.into_iter().partition(|(_, a)| now.saturating_sub(a.opened_ms) < lifetime);
+        for (ws, _) in &expired {
+            let _ = ws.close(Some(CLOSE_LIFETIME), Some("lifetime over: reconnect"));
+        }
         // Each session once: revoked ones close their sockets; the user's roles come fresh.
         let mut permissions = None;
         let mut sessions: BTreeMap<String, bool> = BTreeMap::new();
@@ -230,6 +253,11 @@ impl LiveSocket {
         }
         Ok(())
     }
+}
+
+/// Unix milliseconds.
+fn now_ms() -> i64 {
+    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
 }
 
 fn send(ws: &WebSocket, message: &serde_json::Value) {
