@@ -79,26 +79,25 @@ impl DurableObject for LiveSocket {
 
     async fn fetch(&self, request: Request) -> worker::Result<Response> {
         let header = |name: &str| request.headers().get(name).ok().flatten().unwrap_or_default();
-        let open = self.state.get_websockets().len();
-        // The first socket starts from the newest event (a user back after a day gets no
-        // backlog); without the cursor it cannot start at all.
-        if open == 0 {
-            let latest = self.platform().sql.query_optional(&Feed::latest()).await;
-            let Some(latest) = latest.ok().flatten().and_then(|row| row.get::<i64>("id").ok()) else {
-                return Response::error("Service unavailable: the event log cannot be read; retry.", 503);
-            };
-            self.state.storage().put("cursor", latest).await?;
-        }
         let attachment = Attachment {
             user_id: header("x-orderflow-user"),
             session_id: header("x-orderflow-session"),
             opened_ms: now_ms(),
             channels: Vec::new(),
         };
+        // Counted and accepted with no await between: concurrent handshakes of one user are
+        // handled one after another up to here, so the cap is exact.
+        let open = self.state.get_websockets().len();
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[attachment.session_id.as_str()]);
         pair.server.serialize_attachment(&attachment)?;
-        if open >= MAX_SOCKETS_PER_USER {
+        // The first socket starts from the newest event (a user back after a day gets no
+        // backlog); without the cursor it cannot start at all.
+        let cursor_ready = open > 0 || self.start_cursor().await.is_ok();
+        if !cursor_ready {
+            send(&pair.server, &serde_json::json!({"type": "error", "code": "service_unavailable"}));
+            pair.server.close(Some(1011), Some("the event log cannot be read; retry"))?;
+        } else if open >= MAX_SOCKETS_PER_USER {
             send(
                 &pair.server,
                 &serde_json::json!({"type": "error", "code": "too_many_connections",
@@ -167,6 +166,17 @@ impl DurableObject for LiveSocket {
 impl LiveSocket {
     fn platform(&self) -> web::ports::Platform {
         adapter_cloudflare::detached_platform(&self.env)
+    }
+
+    /// Puts the cursor at the newest event.
+    async fn start_cursor(&self) -> worker::Result<()> {
+        let latest = self.platform().sql.query_optional(&Feed::latest()).await;
+        let latest = latest
+            .ok()
+            .flatten()
+            .and_then(|row| row.get::<i64>("id").ok())
+            .ok_or_else(|| worker::Error::RustError("the event log cannot be read".into()))?;
+        self.state.storage().put("cursor", latest).await
     }
 
     /// The streams' settings (poll interval, lifetime), or their defaults if unreadable.
