@@ -348,3 +348,31 @@ async fn an_endpoint_gets_no_more_than_its_registering_key_or_its_owners_current
     assert_eq!(rows[0].get::<String>("state").unwrap(), "dead");
     assert!(rows[0].get::<String>("last_error").unwrap().contains("no longer see"));
 }
+
+#[tokio::test]
+async fn events_and_finished_deliveries_age_out_after_the_retention_period() {
+    let s = shop().await;
+    s.h.platform.http.respond_with(|_| answer(200));
+    let endpoint = s.register(&s.alice, json!(["*"])).await["id"].as_str().unwrap().to_owned();
+    s.order(&s.alice).await;
+    s.settle().await;
+    let count = |table: &'static str| {
+        let sql = s.h.platform.sql.clone();
+        async move {
+            let rows = sql.query(&Statement::new(format!("SELECT COUNT(*) AS n FROM {table}"))).await.unwrap();
+            rows[0].get::<i64>("n").unwrap()
+        }
+    };
+    let (events, deliveries) = (count("events").await, count("webhook_deliveries").await);
+    assert!(events > 0 && deliveries == 1, "{events} events, {deliveries} deliveries");
+    // Eight days on (a multiple of 64 ms: this call prunes), with the default week of retention.
+    s.h.platform
+        .clock
+        .set(s.h.platform.clock.now_millis() + 8 * 86_400_000 - s.h.platform.clock.now_millis().rem_euclid(64));
+    webhook_delivery::after_change(&s.h.platform.platform());
+    s.settle().await;
+    assert_eq!((count("events").await, count("webhook_deliveries").await), (0, 0));
+    let (status, _) =
+        s.h.get(&format!("/v2/webhooks/{endpoint}/deliveries"), &s.h.user("carol@example.com").await).await;
+    assert_eq!(status, 404, "the endpoint is Alice's");
+}

@@ -169,6 +169,18 @@ pub const DEFAULT_RETENTION_HOURS: i64 = 24 * 7;
 /// most one event is written per change, so the table stays bounded without a scheduler. A
 /// failure costs nothing but the pruning.
 pub fn prune_now_and_then(platform: &Platform) {
+    past_retention_now_and_then(platform, |cutoff| {
+        Statement::new(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ?1 ORDER BY created_at LIMIT 500)",
+        )
+        .bind(cutoff)
+    });
+}
+
+/// About one call in 64 (by the clock) runs `prune(cutoff)` after the response, `cutoff`
+/// being now minus `EVENTS_RETENTION_HOURS`: how the outbox and the records derived from it
+/// (webhook deliveries) age out without a scheduler. Failures cost nothing but the pruning.
+pub fn past_retention_now_and_then(platform: &Platform, prune: impl FnOnce(i64) -> Statement + 'static) {
     let now = platform.clock.now_millis();
     if now.rem_euclid(64) != 0 {
         return;
@@ -177,16 +189,12 @@ pub fn prune_now_and_then(platform: &Platform) {
     let config = platform.config.clone();
     platform.background.spawn(Box::pin(async move {
         let Ok(hours) = retention_hours(&*config).await else { return };
-        let prune = Statement::new(
-            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ?1 ORDER BY created_at LIMIT 500)",
-        )
-        .bind(now.saturating_sub(hours.saturating_mul(3_600_000)));
-        let _ = sql.run(&prune).await;
+        let _ = sql.run(&prune(now.saturating_sub(hours.saturating_mul(3_600_000)))).await;
     }));
 }
 
 /// `EVENTS_RETENTION_HOURS` (at least 1).
-pub async fn retention_hours(config: &dyn Config) -> Result<i64, PortError> {
+async fn retention_hours(config: &dyn Config) -> Result<i64, PortError> {
     let Some(text) = config.var("events_retention_hours").await? else { return Ok(DEFAULT_RETENTION_HOURS) };
     text.trim()
         .parse::<i64>()

@@ -99,21 +99,13 @@ pub async fn run(platform: &Platform) -> Result<Summary, Problem> {
 /// About one write in 64 (as for the outbox) also deletes up to 500 deliveries that finished
 /// (delivered or dead) longer ago than the events are kept, after the response.
 pub fn prune_now_and_then(platform: &Platform) {
-    let now = platform.clock.now_millis();
-    if now.rem_euclid(64) != 0 {
-        return;
-    }
-    let sql = platform.sql.clone();
-    let config = platform.config.clone();
-    platform.background.spawn(Box::pin(async move {
-        let Ok(hours) = rest::outbox::retention_hours(&*config).await else { return };
-        let prune = Statement::new(
+    rest::outbox::past_retention_now_and_then(platform, |cutoff| {
+        Statement::new(
             "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
              WHERE updated_at < ?1 AND state <> 'pending' ORDER BY updated_at LIMIT 500)",
         )
-        .bind(now.saturating_sub(hours.saturating_mul(3_600_000)));
-        let _ = sql.run(&prune).await;
-    }));
+        .bind(cutoff)
+    });
 }
 
 /// Runs [`run`] after the response (the next write or sweep retries what it leaves).
