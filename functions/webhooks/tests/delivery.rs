@@ -43,13 +43,8 @@ async fn shop() -> Shop {
         h.platform.config.set_var(name, value);
     }
     let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
-    let alice = h.user("alice@example.com").await;
-    let bob = h.user("bob@example.com").await;
-    for (token, name, email) in [(&alice, "Alice", "alice@example.com"), (&bob, "Bob", "bob@example.com")] {
-        let (status, _, _) =
-            h.send("POST", "/v1/customers", Some(token), &[], Some(&json!({"name": name, "email": email}))).await;
-        assert_eq!(status, 201);
-    }
+    let alice = h.shopper("Alice", "alice@example.com").await;
+    let bob = h.shopper("Bob", "bob@example.com").await;
     let product = json!({"sku": "W", "name": "Widget", "price_minor": 1999, "currency": "EUR", "stock": 50});
     let (status, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&product)).await;
     assert_eq!(status, 201, "{created}");

@@ -164,6 +164,16 @@ impl Harness {
         access(&self.login(email).await)
     }
 
+    /// A customer named `name` with a profile (`POST /v1/customers`; mount the customers
+    /// router): registers and signs in `email`, returns the access token.
+    pub async fn shopper(&self, name: &str, email: &str) -> String {
+        let token = self.user(email).await;
+        let (status, body, _) =
+            self.send("POST", "/v1/customers", Some(&token), &[], Some(&json!({"name": name, "email": email}))).await;
+        assert_eq!(status, 201, "profile of {email}: {body}");
+        token
+    }
+
     /// A user with exactly `roles` (space-separated), set directly in the database; returns
     /// (user id, access token).
     pub async fn user_with_roles(&self, email: &str, roles: &str) -> (String, String) {
