@@ -43,16 +43,26 @@ pub struct Reservation {
     expires_at: i64,
 }
 
-/// Runs `create` under the request's key: an earlier identical request's stored response is
-/// replayed; otherwise the key (if any) is reserved, `create` runs with the reservation, and a
-/// failure releases it so the client may retry the key. `create` must put [`complete`] in the
-/// batch that creates the resource.
+/// Runs `create` under the request's `Idempotency-Key` header (see [`run_keyed`]).
 pub async fn run(
     request: &Request,
     principal: &Principal,
     create: impl AsyncFnOnce(Option<&Reservation>) -> Result<Response, Problem>,
 ) -> Result<Response, Problem> {
-    let reservation = match begin(request, principal).await? {
+    run_keyed(request, principal, request.header(HEADER), create).await
+}
+
+/// Runs `create` under `key` (from a header, or a field of an RPC message): an earlier
+/// identical request's stored response is replayed; otherwise the key (if any) is reserved,
+/// `create` runs with the reservation, and a failure releases it so the client may retry the
+/// key. `create` must put [`complete`] in the batch that creates the resource.
+pub async fn run_keyed(
+    request: &Request,
+    principal: &Principal,
+    key: Option<&str>,
+    create: impl AsyncFnOnce(Option<&Reservation>) -> Result<Response, Problem>,
+) -> Result<Response, Problem> {
+    let reservation = match begin(request, principal, key).await? {
         Outcome::Replay(response) => return Ok(response),
         Outcome::Proceed(reservation) => Some(reservation),
         Outcome::NoKey => None,
@@ -74,14 +84,14 @@ enum Outcome {
     Replay(Response),
 }
 
-/// Checks and reserves the request's key.
-async fn begin(request: &Request, principal: &Principal) -> Result<Outcome, Problem> {
-    let Some(key) = request.header(HEADER) else { return Ok(Outcome::NoKey) };
+/// Checks and reserves `key` for the request.
+async fn begin(request: &Request, principal: &Principal, key: Option<&str>) -> Result<Outcome, Problem> {
+    let Some(key) = key else { return Ok(Outcome::NoKey) };
     let key = key.trim();
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Problem::bad_request(
             "invalid_idempotency_key",
-            "Idempotency-Key must be 1-255 visible ASCII characters.",
+            "An idempotency key must be 1-255 visible ASCII characters.",
         ));
     }
     let platform = request.platform();

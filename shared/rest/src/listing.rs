@@ -138,7 +138,8 @@ pub fn encode_cursor(value: &Value, id: &str) -> String {
     b64url(json!([value, id]).to_string().as_bytes())
 }
 
-fn decode_cursor(cursor: &str) -> Result<(Value, String), Problem> {
+/// Reads a cursor made by [`encode_cursor`] (400 when it is not one).
+pub fn decode_cursor(cursor: &str) -> Result<(Value, String), Problem> {
     let invalid = || Problem::bad_request("invalid_query", "`cursor` is not a cursor this API issued.");
     let bytes = b64url_decode(cursor).ok_or_else(invalid)?;
     let parsed: (serde_json::Value, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;

@@ -1,4 +1,4 @@
-//! `POST /vN/orders`: price the items, reserve stock and create the order in one batch.
+//! Placing an order: price the items, reserve stock and create the order in one batch.
 //!
 //! Correctness under concurrency rests on the database, not on the read that priced the order:
 //! - each line's unit price is re-read *inside* the batch and must equal the price quoted (a
@@ -11,44 +11,42 @@
 
 use std::collections::HashSet;
 
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 use identity::ids::new_id;
 use identity::settings::seconds;
-use identity::{Permission, Principal, authenticate};
+use identity::{Permission, Principal};
 use rest::idempotency;
 use rest::money::{line_total, order_total};
 use rest::outbox;
-use rest::preconditions::with_etag;
-use rest::versions::ApiVersion;
 use serde::Deserialize;
 use web::ports::PortErrorKind;
 use web::ports::sql::{Statement, Value};
-use web::{Problem, Request, Response, json_response};
+use web::{Problem, Request, Response};
 
 use crate::order::{Item, Order};
 use crate::status::Status;
 
-/// `POST /vN/orders` body.
+/// A new order (the `POST /vN/orders` body).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub(crate) struct NewOrder {
+pub struct NewOrder {
     /// The lines: 1 to the `max_order_items` setting (default 50), each product once, all in one currency.
     #[cfg_attr(feature = "openapi", schema(min_items = 1))]
-    items: Vec<NewItem>,
+    pub items: Vec<NewItem>,
 }
 
 /// One line of a new order.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = NewOrderItem))]
-pub(crate) struct NewItem {
+pub struct NewItem {
     /// An active product's id.
     #[cfg_attr(feature = "openapi", schema(example = "0b8e1c52-4a7d-4f0e-9a61-3c2f5d7e9b10"))]
-    product_id: String,
+    pub product_id: String,
     /// Units: 1 to the `max_item_quantity` setting (default 100), no more than in stock.
     #[cfg_attr(feature = "openapi", schema(example = 2, minimum = 1))]
-    quantity: i64,
+    pub quantity: i64,
 }
 
 struct Limits {
@@ -65,23 +63,35 @@ async fn limits(request: &Request) -> Result<Limits, Problem> {
     })
 }
 
-/// `POST /vN/orders` (needs `orders:create`; honours `Idempotency-Key`).
-pub async fn create(request: Request) -> Result<Response, Problem> {
-    let principal = authenticate(&request).await?;
+/// Places `order` for the caller (needs `orders:create`), under the idempotency `key` if one
+/// was given: a repeat of an identical earlier request gets that request's stored response.
+/// `render` makes the face's answer for the new order; it is stored with the order, in its
+/// batch, so that a replay answers exactly the same.
+pub async fn place(
+    request: &Request,
+    principal: &Principal,
+    order: NewOrder,
+    key: Option<&str>,
+    render: impl FnOnce(&Order) -> Result<Response, Problem>,
+) -> Result<Response, Problem> {
     principal.require(Permission::OrdersCreate)?;
-    idempotency::run(&request, &principal, async |reservation| place(&request, &principal, reservation).await).await
+    idempotency::run_keyed(request, principal, key, async |reservation| {
+        create(request, principal, order, reservation, render).await
+    })
+    .await
 }
 
 fn unprocessable(code: &'static str, detail: impl Into<String>) -> Problem {
     Problem::unprocessable(code, detail)
 }
 
-async fn place(
+async fn create(
     request: &Request,
     principal: &Principal,
+    body: NewOrder,
     reservation: Option<&idempotency::Reservation>,
+    render: impl FnOnce(&Order) -> Result<Response, Problem>,
 ) -> Result<Response, Problem> {
-    let body: NewOrder = request.json()?;
     let limits = limits(request).await?;
     if body.items.is_empty() || body.items.len() > limits.items {
         return Err(unprocessable("invalid_order", format!("An order needs 1-{} items.", limits.items)));
@@ -154,11 +164,7 @@ async fn place(
         version: 1,
         items,
     };
-    let version = ApiVersion::of_route(request.route());
-    let mut response = with_etag(json_response(StatusCode::CREATED, &order.render(version))?, order.version);
-    if let Ok(location) = HeaderValue::from_str(&format!("{}/orders/{}", version.prefix(), order.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
+    let response = render(&order)?;
 
     let mut batch = vec![
         Statement::new(
@@ -209,8 +215,7 @@ async fn place(
     }
     match platform.sql.batch(&batch).await {
         Ok(_) => {
-            let ids: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
-            rest::catalog_cache::products_changed(platform, &ids).await;
+            rest::catalog_cache::products_changed(platform, &order.product_ids()).await;
             webhook_delivery::after_change(platform);
             Ok(response)
         }

@@ -143,7 +143,11 @@ impl Order {
         }
     }
 
-    /// A summary for audit rows.
+    /// The products of its lines (their cached copies change when stock moves).
+    pub fn product_ids(&self) -> Vec<&str> {
+        self.items.iter().map(|i| i.product_id.as_str()).collect()
+    }
+
     /// The outbox event telling subscribers of this order's change: `kind` is `order.created`,
     /// `order.status_changed` or `order.deleted`; the payload is the order as v2 renders it
     /// (for a deletion, as it was last).
@@ -184,7 +188,7 @@ pub struct OrderV1 {
     #[cfg_attr(feature = "openapi", schema(example = "3d6f2a9c-1b7e-4c58-8e0a-5f4b2d9c7e31"))]
     pub customer_id: String,
     /// Status.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::OrderStatus))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::OrderStatus))]
     pub status: &'static str,
     /// ISO 4217 code of every amount.
     #[cfg_attr(feature = "openapi", schema(example = "EUR"))]
@@ -237,10 +241,10 @@ pub struct OrderV2 {
     #[cfg_attr(feature = "openapi", schema(example = "3d6f2a9c-1b7e-4c58-8e0a-5f4b2d9c7e31"))]
     pub customer_id: String,
     /// Status.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::OrderStatus))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::OrderStatus))]
     pub status: &'static str,
     /// Total.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Money))]
     pub total: Amount,
     /// Lines.
     pub items: Vec<ItemV2>,
@@ -269,9 +273,9 @@ pub struct ItemV2 {
     #[cfg_attr(feature = "openapi", schema(example = 2))]
     pub quantity: i64,
     /// Unit price when ordered.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Money))]
     pub unit_price: Amount,
     /// Line total.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::schemas::Money))]
     pub line_total: Amount,
 }
