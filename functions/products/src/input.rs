@@ -82,7 +82,7 @@ pub(crate) struct CreateV2 {
     #[cfg_attr(feature = "openapi", schema(example = "Organic cotton, crew neck.", max_length = 2000))]
     description: String,
     /// Price: at most as many decimals as the currency has, 0 to 999999999999 minor units.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
+    #[cfg_attr(feature = "openapi", schema(value_type = rest::schemas::Money))]
     price: Amount,
     /// Units in stock, 0-1000000.
     #[cfg_attr(feature = "openapi", schema(example = 42, minimum = 0, maximum = 1_000_000))]
@@ -126,7 +126,7 @@ pub(crate) struct PatchV2 {
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     description: Option<String>,
     /// New price and currency (they change together).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::api_docs::Money>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<rest::schemas::Money>))]
     price: Option<Amount>,
     /// New stock level, 0-1000000.
     #[cfg_attr(feature = "openapi", schema(example = 40, minimum = 0, maximum = 1_000_000))]

@@ -6,7 +6,6 @@
 //! carry an `ETag`, and `PATCH`/`DELETE` honour `If-Match`.
 
 mod input;
-mod product;
 mod routes;
 
 use web::{Router, get};

@@ -5,7 +5,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal, authenticate, authenticate_optional};
 use rest::audit::{self, Entry};
 use rest::idempotency;
-use rest::listing::{self, Filter, Page, Sort, SortKey, encode_cursor, split_extra};
+use rest::listing::{self, Filter, Page, Sort};
 use rest::outbox;
 use rest::preconditions::{check_if_match, if_none_match, precondition_failed, with_etag};
 use rest::versions::ApiVersion;
@@ -13,7 +13,7 @@ use std::rc::Rc;
 use web::ports::PortErrorKind;
 use web::ports::sql::{Statement, Value};
 
-use cache::{Loader, Source};
+use cache::Loader;
 use futures_util::FutureExt;
 use rest::catalog_cache;
 use rest::http_caching::public_read;
@@ -21,21 +21,11 @@ use web::ports::Platform;
 use web::{Problem, Request, Response, empty_response, json_response};
 
 use crate::input::{self, Changes};
-use crate::product::{COLUMNS, Product};
-
-const SORTS: &[SortKey] = &[
-    SortKey { name: "created_at", column: "created_at" },
-    SortKey { name: "name", column: "name" },
-    SortKey { name: "price", column: "price_minor" },
-];
-const DEFAULT_SORT: Sort = Sort { key: SORTS[0], descending: true };
+use catalog::Product;
+use catalog::reading::{self, DEFAULT_SORT, ListFilter, SORTS, can_write, load};
 
 fn version(request: &Request) -> ApiVersion {
     ApiVersion::of_route(request.route())
-}
-
-fn can_write(principal: Option<&Principal>) -> bool {
-    principal.is_some_and(|p| p.has(Permission::ProductsWrite))
 }
 
 /// `GET /vN/products`: active products for everyone; staff may ask for `active=false`.
@@ -54,19 +44,9 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
     let sort = Sort::parse(params.sort.as_deref(), SORTS, DEFAULT_SORT)?;
     let page = listing::page(&request, version)?;
 
-    let mut filter = Filter::default();
-    let active = params.active.unwrap_or(true);
-    if !active && !can_write(principal.as_ref()) {
-        return Err(identity::forbidden(Permission::ProductsWrite));
-    }
-    filter.and("active = ?", [Value::from(active)]);
-    if let Some(code) = &params.currency {
-        filter.and("currency = ?", [Value::from(code.as_str())]);
-    }
-    if let Some(q) = params.q.as_deref().filter(|q| !q.is_empty()) {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        filter.and("name LIKE ? ESCAPE '\\'", [Value::from(format!("{escaped}%"))]);
-    }
+    let wanted =
+        ListFilter { active: params.active.unwrap_or(true), currency: params.currency, name_prefix: params.q.clone() };
+    let filter = wanted.to_sql(principal.as_ref())?;
     let platform = request.platform().clone();
     let searching = params.q.as_deref().is_some_and(|q| !q.is_empty());
     if can_write(principal.as_ref()) || searching {
@@ -96,16 +76,9 @@ async fn list_body(
     page: Page,
     version: ApiVersion,
 ) -> Result<Vec<u8>, Problem> {
-    let (query, params) = filter.page_query(COLUMNS, "products", sort, &page);
-    let rows = platform.sql.query(&Statement { sql: query, params }).await?;
-    let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
-    let more = split_extra(&mut products, &page);
+    let (products, next) = catalog::reading::page(&platform, &filter, sort, &page).await?;
     let items: Vec<_> = products.iter().map(|p| p.render(version)).collect();
-    let body = filter
-        .page_body(&*platform.sql, "products", &page, items, || {
-            more.then(|| products.last().map(|p| encode_cursor(&sort_value(p, sort), &p.id))).flatten()
-        })
-        .await?;
+    let body = filter.page_body(&*platform.sql, "products", &page, items, || next).await?;
     serde_json::to_vec(&body).map_err(|e| Problem::internal(format!("serialising a product page: {e}")))
 }
 
@@ -113,22 +86,6 @@ fn body_response(body: Vec<u8>) -> Response {
     let mut response = Response::new(body.into());
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
-}
-
-fn sort_value(product: &Product, sort: Sort) -> Value {
-    match sort.key.column {
-        "name" => Value::from(product.name.as_str()),
-        "price_minor" => Value::from(product.price_minor),
-        _ => Value::from(product.created_at),
-    }
-}
-
-async fn load(platform: &Platform, id: &str) -> Result<Option<Product>, Problem> {
-    let row = platform
-        .sql
-        .query_optional(&Statement::new(format!("SELECT {COLUMNS} FROM products WHERE id = ?1")).bind(id))
-        .await?;
-    row.as_ref().map(Product::from_row).transpose()
 }
 
 fn respond(product: &Product, version: ApiVersion, status: StatusCode) -> Result<Response, Problem> {
@@ -145,39 +102,11 @@ fn respond(product: &Product, version: ApiVersion, status: StatusCode) -> Result
 /// `GET /vN/products/{id}`: inactive products are 404 except to staff; `If-None-Match` → 304.
 pub async fn get(request: Request) -> Result<Response, Problem> {
     let principal = authenticate_optional(&request).await?;
-    let id = request.param("id")?.to_owned();
-    let (product, source) = if can_write(principal.as_ref()) {
-        (load(request.platform(), &id).await?, None)
-    } else {
-        let (product, source) = cached(request.platform(), &id).await?;
-        (product.filter(|p| p.active), Some(source))
-    };
-    let product = product.ok_or_else(Problem::not_found)?;
+    let (product, source) = reading::visible(request.platform(), principal.as_ref(), request.param("id")?).await?;
     if if_none_match(&request, product.version) {
         return Ok(public_read(with_etag(empty_response(StatusCode::NOT_MODIFIED), product.version), &request, source));
     }
     Ok(public_read(respond(&product, version(&request), StatusCode::OK)?, &request, source))
-}
-
-/// A product through the catalogue cache.
-async fn cached(platform: &Platform, id: &str) -> Result<(Option<Product>, Source), Problem> {
-    let loader_platform = platform.clone();
-    let owned_id = id.to_owned();
-    let loader: Loader = Rc::new(move || {
-        let platform = loader_platform.clone();
-        let id = owned_id.clone();
-        Box::pin(async move {
-            let product = load(&platform, &id).await?;
-            product.map(|p| serde_json::to_vec(&p).map_err(|e| Problem::internal(e.to_string()))).transpose()
-        })
-    });
-    let (bytes, source) =
-        cache::read_through(platform, &catalog_cache::product_key(id), catalog_cache::PRODUCT_POLICY, loader).await?;
-    let product = bytes
-        .map(|b| serde_json::from_slice(&b))
-        .transpose()
-        .map_err(|e| Problem::internal(format!("cached product: {e}")))?;
-    Ok((product, source))
 }
 
 /// `POST /vN/products` (needs `products:write`; honours `Idempotency-Key`).

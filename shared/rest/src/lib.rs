@@ -15,3 +15,6 @@ pub mod outbox;
 pub mod preconditions;
 pub mod text;
 pub mod versions;
+
+#[cfg(feature = "openapi")]
+pub mod schemas;

@@ -173,7 +173,7 @@ pub struct ProductV2 {
     #[cfg_attr(feature = "openapi", schema(example = "Organic cotton, crew neck."))]
     pub description: String,
     /// Price.
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::api_docs::Money))]
+    #[cfg_attr(feature = "openapi", schema(value_type = rest::schemas::Money))]
     pub price: Amount,
     /// Units in stock.
     #[cfg_attr(feature = "openapi", schema(example = 42))]
