@@ -13,7 +13,8 @@ use crate::middleware::{access_log, cors, request_id, security_headers, server_t
 use crate::panic::CatchUnwind;
 use crate::router::method_not_allowed;
 use crate::{
-    Body, BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, Request, Response, Router,
+    Body, BodyError, HttpSettings, IncomingBody, Layer, MalformedRequest, Next, Problem, ProblemRenderer, Request,
+    Response, Router,
 };
 
 /// A router plus the shared pipeline. Build one per instance and call [`App::handle`] for
@@ -36,6 +37,8 @@ struct InstanceSettings {
 struct Dispatched {
     route: Option<&'static str>,
     outcome: Result<Response, Problem>,
+    /// The route's own error renderer and the request headers it reads, when it has one.
+    renderer: Option<(ProblemRenderer, http::HeaderMap)>,
 }
 
 impl App {
@@ -71,16 +74,22 @@ impl App {
         };
         let (platform, observation) = telemetry::begin(platform, &mut ids.trace, server_timing, exporter);
         let platform = trace_scope::scoped(platform, &ids.trace);
-        let Dispatched { route, outcome } = match &settings {
+        let Dispatched { route, outcome, renderer } = match &settings {
             Ok(loaded) => self.dispatch(head, body, &loaded.http, &platform, &ids).await,
-            Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()) },
+            Err(problem) => Dispatched { route: None, outcome: Err(problem.clone()), renderer: None },
         };
         let settings = settings.unwrap_or_default();
         let settings = &settings.http;
 
         let (mut response, problem) = match outcome {
             Ok(response) => (response, None),
-            Err(problem) => (problem.to_response(&path, &ids.request_id, &ids.trace), Some(problem)),
+            Err(problem) => {
+                let response = match &renderer {
+                    Some((render, request_headers)) => render(&problem, request_headers),
+                    None => problem.to_response(&path, &ids.request_id, &ids.trace),
+                };
+                (response, Some(problem))
+            }
         };
         if method == Method::HEAD {
             *response.body_mut() = Body::empty();
@@ -170,10 +179,11 @@ impl App {
         ids: &Correlation,
     ) -> Dispatched {
         let Some(matched) = self.router.find(head.uri.path()) else {
-            return Dispatched { route: None, outcome: Err(Problem::not_found()) };
+            return Dispatched { route: None, outcome: Err(Problem::not_found()), renderer: None };
         };
         let route = Some(matched.template);
-        let done = |outcome| Dispatched { route, outcome };
+        let renderer = matched.methods.problem_renderer().map(|render| (render, head.headers.clone()));
+        let done = |outcome| Dispatched { route, outcome, renderer };
         // A head the adapter could only build in part is refused before anything reads it.
         if let Some(defect) = head.extensions.get::<MalformedRequest>() {
             return done(Err(Problem::bad_request("malformed_request", defect.detail.clone())));

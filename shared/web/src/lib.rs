@@ -35,7 +35,7 @@ pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
 pub use request::{ClientIp, Request};
 pub use response::{IntoResponse, Json, Response, empty_response, json_response};
 pub use response_body::{Body, BodyStream};
-pub use router::{MethodRouter, Router, delete, get, patch, post, put};
+pub use router::{MethodRouter, ProblemRenderer, Router, delete, get, patch, post, put};
 pub use settings::HttpSettings;
 pub use trace_context::TraceContext;
 

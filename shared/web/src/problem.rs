@@ -91,6 +91,21 @@ impl Problem {
         self.0.cause.as_deref()
     }
 
+    /// The human title (the same for every occurrence of the code).
+    pub fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The explanation of this occurrence, if any.
+    pub fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+
+    /// The response headers this problem adds (`Allow`, `Retry-After`, …).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.0.headers
+    }
+
     /// 400: the request is malformed.
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request").with_detail(detail)

@@ -1,15 +1,20 @@
 //! Path routing on `matchit`, with per-method handlers.
 
-use http::Method;
+use http::{HeaderMap, Method};
 
-use crate::Handler;
-use crate::Problem;
 use crate::handler::{BoxedHandler, boxed};
+use crate::{Handler, Problem, Response};
+
+/// Renders a route's errors in its own protocol instead of problem+json (RPC routes answer
+/// with Connect or gRPC-Web errors). It sees the problem and the request's headers, which say
+/// what the client speaks.
+pub type ProblemRenderer = fn(&Problem, &HeaderMap) -> Response;
 
 /// The handlers of one path, by method.
 #[derive(Clone, Default)]
 pub struct MethodRouter {
     handlers: Vec<(Method, BoxedHandler)>,
+    problem_renderer: Option<ProblemRenderer>,
 }
 
 macro_rules! method_fns {
@@ -54,6 +59,18 @@ impl MethodRouter {
         assert!(self.find(&method).is_none(), "duplicate handler for {method}");
         self.handlers.push((method, boxed(handler)));
         self
+    }
+
+    /// Renders every error of this path, the pipeline's own (405, 413, rate limits) included,
+    /// with `renderer`. The access log and traces still record the problem's code.
+    pub fn render_problems_with(mut self, renderer: ProblemRenderer) -> Self {
+        self.problem_renderer = Some(renderer);
+        self
+    }
+
+    /// The renderer set with [`MethodRouter::render_problems_with`], if any.
+    pub(crate) fn problem_renderer(&self) -> Option<ProblemRenderer> {
+        self.problem_renderer
     }
 
     fn find(&self, method: &Method) -> Option<&BoxedHandler> {

@@ -1,0 +1,2 @@
+//! Protobuf services over Connect and gRPC-Web.
+pub mod pb;
