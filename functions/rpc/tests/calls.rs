@@ -387,3 +387,29 @@ async fn health_answers_from_the_readiness_checks() {
     let down = s.unary(path, None, &HealthCheckRequest::default()).await;
     assert_eq!(HealthCheckResponse::decode(&down.body[..]).unwrap().status(), ServingStatus::NotServing);
 }
+
+#[test]
+fn every_method_in_the_protos_is_routed_and_every_route_is_a_method() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto");
+    let files = protox::compile(
+        ["orderflow/v1/orders.proto", "orderflow/v1/catalog.proto", "grpc/health/v1/health.proto"],
+        [root],
+    )
+    .expect("the protos compile");
+    let mut declared: Vec<String> = files
+        .file
+        .iter()
+        .flat_map(|file| {
+            file.service.iter().flat_map(move |service| {
+                service
+                    .method
+                    .iter()
+                    .map(move |method| format!("/{}.{}/{}", file.package(), service.name(), method.name()))
+            })
+        })
+        .collect();
+    let mut routed: Vec<String> = rpc::router().templates().map(str::to_owned).collect();
+    declared.sort();
+    routed.sort();
+    assert_eq!(routed, declared);
+}

@@ -24,6 +24,7 @@ fn functions() -> Vec<(&'static str, Router)> {
         ("health", health::router()),
         ("orders", orders::router()),
         ("products", products::router()),
+        ("rpc", rpc::router()),
         ("webhooks", webhooks::router()),
     ]
 }

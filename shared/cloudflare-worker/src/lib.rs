@@ -23,6 +23,7 @@ pub fn router() -> Router {
         .merge(events::router())
         .merge(events::socket_router())
         .merge(webhooks::router())
+        .merge(rpc::router())
         .merge(docs::router())
 }
 
