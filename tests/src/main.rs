@@ -18,6 +18,7 @@ mod exceptions;
 mod fixtures;
 mod hooks;
 mod idp;
+mod node;
 mod otlp;
 mod python_service;
 mod runtime;
