@@ -23,6 +23,9 @@ export SPIN_BIN
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "buf lint (proto/, STANDARD rules)"
+node_modules/@bufbuild/buf-linux-x64/bin/buf lint
+
 step "cargo clippy (native, Worker target, Spin target)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown -p adapter-cloudflare -p cloudflare-worker -p empty-worker -p baseline-worker -- -D warnings

@@ -21,6 +21,7 @@ mod idp;
 mod node;
 mod otlp;
 mod python_service;
+mod rpc;
 mod runtime;
 mod secrets;
 mod sse;

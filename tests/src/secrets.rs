@@ -33,6 +33,7 @@ fn rate_limit_rules() -> String {
     format!(
         r#"[{{"name":"contract-burst","methods":["GET"],"routes":["/v1/users/me"],"key":["user"],"algorithm":"sliding_window","limit":{BURST_LIMIT},"window_seconds":{BURST_WINDOW_SECONDS},"store":"exact","on_store_failure":"closed","store_timeout_ms":10000}},
 {{"name":"contract-retry","methods":["GET"],"routes":["/v2/customers"],"key":["ip"],"algorithm":"token_bucket","limit":3,"window_seconds":15,"store":"exact","on_store_failure":"closed"}},
+{{"name":"contract-rpc","methods":["POST"],"routes":["/orderflow.v1.CatalogService/ListProducts"],"key":["ip"],"algorithm":"token_bucket","limit":2,"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
 {{"name":"token","methods":["POST"],"routes":["/v1/auth/token"],"key":["ip"],"algorithm":"sliding_window","limit":100000,"window_seconds":60,"store":"exact","on_store_failure":"closed"}},
 {{"name":"all","key":["ip"],"algorithm":"token_bucket","limit":100000,"window_seconds":60,"store":"approximate","on_store_failure":"open"}}]"#
     )
@@ -60,6 +61,8 @@ pub fn variables() -> Vec<(&'static str, String)> {
         // Live updates: the outbox read every 200 ms, a heartbeat every second, streams ended
         // after 6 s (`live::` cases observe each).
         ("EVENTS_POLL_MS", "200".to_owned()),
+        // RPC change streams (WatchOrder, Health.Watch) read every 200 ms too.
+        ("RPC_WATCH_POLL_MS", "200".to_owned()),
         ("EVENTS_HEARTBEAT_SECONDS", "1".to_owned()),
         ("EVENTS_STREAM_LIFETIME_SECONDS", crate::sse::LIFETIME_SECONDS.to_string()),
         // Webhooks to the suite's receiver (over http on loopback: allow-listed), on a short

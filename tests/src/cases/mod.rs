@@ -11,6 +11,7 @@ mod headers;
 mod health;
 mod limits;
 mod live;
+mod rpc;
 mod tracing;
 mod webhooks;
 
@@ -38,6 +39,7 @@ const GROUPS: &[&[Case]] = &[
     articles::CASES,
     tracing::CASES,
     live::CASES,
+    rpc::CASES,
     webhooks::CASES,
     docs::CASES,
 ];
