@@ -6,7 +6,7 @@
 //   {"end": "ok"}                  the stream ended with OK
 //   {"error": {"code": "not_found", "message": "...", "problem": {"code": ..., "title": ...},
 //              "detailTypes": ["orderflow.v1.ProblemDetail", ...]}}
-// Usage: node client.mjs <descriptor set> <base URL> <connect-proto|connect-json|grpc-web>
+// Usage: node client.mjs <descriptor set> <base URL> <connect-proto|connect-json|grpc-web|grpc-web-json>
 //        <service> <method> <request JSON> [<token> [<timeout ms>]]
 import { readFileSync } from "node:fs";
 import { createFileRegistry, fromBinary, fromJson, toJson } from "@bufbuild/protobuf";
@@ -29,6 +29,7 @@ const transport = {
   "connect-proto": () => createConnectTransport({ ...options, useBinaryFormat: true }),
   "connect-json": () => createConnectTransport({ ...options, useBinaryFormat: false }),
   "grpc-web": () => createGrpcWebTransport({ ...options, useBinaryFormat: true }),
+  "grpc-web-json": () => createGrpcWebTransport({ ...options, useBinaryFormat: false }),
 }[transportName]?.();
 if (!transport) throw new Error(`unknown transport ${transportName}`);
 

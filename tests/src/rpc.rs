@@ -21,10 +21,13 @@ pub enum Transport {
     ConnectJson,
     /// gRPC-Web, binary codec.
     GrpcWeb,
+    /// gRPC-Web, JSON codec.
+    GrpcWebJson,
 }
 
 /// Every transport.
-pub const TRANSPORTS: [Transport; 3] = [Transport::ConnectProto, Transport::ConnectJson, Transport::GrpcWeb];
+pub const TRANSPORTS: [Transport; 4] =
+    [Transport::ConnectProto, Transport::ConnectJson, Transport::GrpcWeb, Transport::GrpcWebJson];
 
 impl Transport {
     fn arg(self) -> &'static str {
@@ -32,6 +35,7 @@ impl Transport {
             Self::ConnectProto => "connect-proto",
             Self::ConnectJson => "connect-json",
             Self::GrpcWeb => "grpc-web",
+            Self::GrpcWebJson => "grpc-web-json",
         }
     }
 }
