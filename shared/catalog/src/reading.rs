@@ -35,6 +35,18 @@ pub async fn load(platform: &Platform, id: &str) -> Result<Option<Product>, Prob
     row.as_ref().map(Product::from_row).transpose()
 }
 
+/// The products with these ids, in one query (for batched reads: an order page's lines).
+/// Products are read as stored, inactive ones included: an order line names what was sold.
+pub async fn load_many(platform: &Platform, ids: &[&str]) -> Result<Vec<Product>, Problem> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    let mut statement = Statement::new(format!("SELECT {COLUMNS} FROM products WHERE id IN ({placeholders})"));
+    statement.params = ids.iter().map(|id| Value::from(*id)).collect();
+    platform.sql.query(&statement).await?.iter().map(Product::from_row).collect()
+}
+
 /// Product `id` as `principal` may see it: staff read the database (inactive products
 /// included); everyone else reads through the catalogue cache and sees only active products.
 /// Missing or hidden is 404. The cache source is returned for caching headers.
@@ -121,8 +133,13 @@ pub async fn page(
     let rows = platform.sql.query(&Statement { sql: query, params }).await?;
     let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
     let more = split_extra(&mut products, page);
-    let next = more.then(|| products.last().map(|p| encode_cursor(&sort_value(p, sort), &p.id))).flatten();
+    let next = more.then(|| products.last().map(|p| cursor_after(p, sort))).flatten();
     Ok((products, next))
+}
+
+/// The cursor after `product` in `sort` order (pass it back to read the next page).
+pub fn cursor_after(product: &Product, sort: Sort) -> String {
+    encode_cursor(&sort_value(product, sort), &product.id)
 }
 
 fn sort_value(product: &Product, sort: Sort) -> Value {

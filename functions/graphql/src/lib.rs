@@ -1,0 +1,30 @@
+//! GraphQL: one graph over orders and the catalogue (`POST` and `GET /graphql`).
+//!
+//! Fields call the same domain crates as REST and RPC ([`ordering`], [`catalog`]) with the same
+//! tokens and API keys, so permissions, transitions, idempotency and audit are the REST ones.
+//! Errors carry the REST machine code in `extensions.code`; another user's order is `null`
+//! with a `not_found` error. Depth, complexity (list fields weighted by page size), query size
+//! and introspection are configurable ([`settings::Limits`]); batches are refused. An order
+//! page reads its lines and their products in one batch each, whatever the page size.
+
+mod errors;
+mod http;
+mod schema;
+mod scope;
+pub mod settings;
+mod types;
+
+use web::{Router, get};
+
+/// The routes of this function.
+pub fn router() -> Router {
+    Router::new().route("/graphql", get(http::get).post(http::post))
+}
+
+/// The schema's SDL (for docs and tooling).
+pub fn sdl() -> String {
+    settings::Limits { depth: 10, complexity: 1000, query_bytes: 16384, introspection: true }.schema().sdl()
+}
+
+#[cfg(target_os = "wasi")]
+adapter_spin::export_component!(router, outbound_http, authenticated);

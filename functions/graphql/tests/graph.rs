@@ -1,0 +1,231 @@
+//! GraphQL end to end through the native adapters, beside the REST functions that arrange the
+//! data: the same rules as REST, errors with machine codes, the abuse limits, and a constant
+//! number of SQL statements per order page whatever its size.
+
+use serde_json::{Value, json};
+use testkit::Harness;
+use web::Router;
+
+struct Shop {
+    h: Harness,
+    staff: String,
+    alice: String,
+    bob: String,
+    widget: String,
+}
+
+async fn shop() -> Shop {
+    let h = Harness::with_router(
+        Router::new()
+            .merge(graphql::router())
+            .merge(orders::router())
+            .merge(products::router())
+            .merge(customers::router()),
+    )
+    .await;
+    let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
+    let alice = h.shopper("Alice", "alice@example.com").await;
+    let bob = h.shopper("Bob", "bob@example.com").await;
+    let product = json!({"sku": "W", "name": "Widget", "price_minor": 1999, "currency": "EUR", "stock": 500});
+    let (status, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&product)).await;
+    assert_eq!(status, 201, "{created}");
+    let widget = created["id"].as_str().unwrap().to_owned();
+    Shop { h, staff, alice, bob, widget }
+}
+
+impl Shop {
+    /// POSTs a query; returns status and the GraphQL response.
+    async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        self.h.json("POST", "/graphql", token, json!({"query": query, "variables": variables})).await
+    }
+
+    /// POSTs a query as Alice, accepting `application/graphql-response+json`.
+    async fn strict(&self, query: &str) -> testkit::Answer {
+        let accept = [("accept", "application/graphql-response+json")];
+        self.h.send("POST", "/graphql", Some(&self.alice), &accept, Some(&json!({ "query": query }))).await
+    }
+
+    async fn place(&self, token: &str, quantity: i64) -> String {
+        let (_, answer) = self
+            .graphql(
+                Some(token),
+                "mutation($p: ID!, $q: Int!) { createOrder(input: {items: [{productId: $p, quantity: $q}]}) { id } }",
+                json!({"p": self.widget, "q": quantity}),
+            )
+            .await;
+        answer["data"]["createOrder"]["id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned()
+    }
+}
+
+fn error_code(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {answer}"))
+}
+
+#[tokio::test]
+async fn orders_read_with_their_lines_products_and_rest_rules() {
+    let s = shop().await;
+    let id = s.place(&s.alice, 2).await;
+    let query = "query($id: ID!) { order(id: $id) { id status total { amount currency } createdAt
+        items { line quantity unitPrice { amount } product { sku price { amount } } } } }";
+    let (status, answer) = s.graphql(Some(&s.alice), query, json!({"id": id})).await;
+    assert_eq!(status, 200, "{answer}");
+    let order = &answer["data"]["order"];
+    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["total"], json!({"amount": "39.98", "currency": "EUR"}), "v2 decimal strings");
+    assert_eq!(order["items"][0]["product"]["sku"], "W");
+    assert!(order["createdAt"].as_str().unwrap().ends_with('Z'), "RFC 3339");
+
+    let (_, hidden) = s.graphql(Some(&s.bob), query, json!({"id": id})).await;
+    assert_eq!(hidden["data"]["order"], Value::Null, "another user's order is null");
+    assert_eq!(error_code(&hidden), "not_found");
+    assert!(!hidden.to_string().contains("39.98"), "and leaks nothing");
+
+    let (_, anonymous) = s.graphql(None, "{ me { id } }", json!({})).await;
+    assert_eq!(error_code(&anonymous), "unauthenticated");
+    let (_, me) = s.graphql(Some(&s.staff), "{ me { roles } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["roles"], json!(["customer", "staff"]));
+}
+
+#[tokio::test]
+async fn mutations_keep_the_rest_rules_and_idempotency() {
+    let s = shop().await;
+    let create = "mutation($p: ID!, $k: String) { createOrder(input: {items: [{productId: $p, quantity: 1}]}, idempotencyKey: $k) { id } }";
+    let vars = json!({"p": s.widget, "k": "graph-key-1"});
+    let (_, first) = s.graphql(Some(&s.alice), create, vars.clone()).await;
+    let (_, again) = s.graphql(Some(&s.alice), create, vars).await;
+    let id = first["data"]["createOrder"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(again["data"]["createOrder"]["id"], id.as_str(), "a repeated key answers with the first order");
+
+    let set = "mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }";
+    let (_, refused) = s.graphql(Some(&s.alice), set, json!({"id": id, "s": "SHIPPED"})).await;
+    assert_eq!(error_code(&refused), "forbidden", "owners may only cancel");
+    let (_, moved) = s.graphql(Some(&s.staff), set, json!({"id": id, "s": "PROCESSING"})).await;
+    assert_eq!(moved["data"]["setOrderStatus"]["status"], "PROCESSING");
+    let (_, invalid) = s.graphql(Some(&s.staff), set, json!({"id": id, "s": "PENDING"})).await;
+    assert_eq!(error_code(&invalid), "invalid_transition");
+    let (_, cancelled) =
+        s.graphql(Some(&s.alice), "mutation($id: ID!) { cancelOrder(id: $id) { status } }", json!({"id": id})).await;
+    assert_eq!(cancelled["data"]["cancelOrder"]["status"], "CANCELLED");
+
+    let (_, greedy) = s
+        .graphql(
+            Some(&s.alice),
+            "mutation($p: ID!) { createOrder(input: {items: [{productId: $p, quantity: 0}]}) { id } }",
+            json!({"p": s.widget}),
+        )
+        .await;
+    assert_eq!(error_code(&greedy), "invalid_order");
+}
+
+#[tokio::test]
+async fn an_order_page_costs_the_same_statements_for_5_and_for_50_orders() {
+    let s = shop().await;
+    let query = "query($n: Int!) { orders(first: $n) { edges { cursor node { id total { amount }
+        items { quantity product { sku name price { amount } } } } } pageInfo { hasNextPage endCursor } } }";
+    let mut counts = Vec::new();
+    let mut placed = 0;
+    for size in [5, 50] {
+        while placed < size {
+            s.place(&s.alice, 1).await;
+            placed += 1;
+        }
+        let before = s.h.platform.sql.statements_run();
+        let (status, answer) = s.graphql(Some(&s.alice), query, json!({"n": size})).await;
+        let after = s.h.platform.sql.statements_run();
+        assert_eq!(status, 200, "{answer}");
+        let edges = answer["data"]["orders"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), size as usize);
+        assert!(edges.iter().all(|e| e["node"]["items"][0]["product"]["sku"] == "W"));
+        counts.push(after - before);
+    }
+    assert_eq!(counts[0], counts[1], "statements for 5 and for 50 orders: {counts:?}");
+    assert!(counts[0] <= 6, "credential check + orders + lines + products: {counts:?}");
+
+    let (_, page) = s
+        .graphql(
+            Some(&s.alice),
+            "{ orders(first: 30) { edges { node { id } } pageInfo { hasNextPage endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = page["data"]["orders"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+    assert_eq!(page["data"]["orders"]["pageInfo"]["hasNextPage"], true);
+    let (_, rest) = s
+        .graphql(
+            Some(&s.alice),
+            "query($c: String) { orders(first: 30, after: $c) { edges { node { id } } pageInfo { hasNextPage } } }",
+            json!({"c": cursor}),
+        )
+        .await;
+    assert_eq!(rest["data"]["orders"]["edges"].as_array().unwrap().len(), 20);
+    assert_eq!(rest["data"]["orders"]["pageInfo"]["hasNextPage"], false);
+    let (_, bobs) = s.graphql(Some(&s.bob), "{ orders { edges { node { id } } } }", json!({})).await;
+    assert_eq!(bobs["data"]["orders"]["edges"], json!([]), "only one's own orders");
+}
+
+#[tokio::test]
+async fn abusive_queries_are_refused_before_they_run() {
+    let s = shop().await;
+    let nested = "{ me { id } orders { edges { node { items { product { price { amount } } } } } } }";
+    let (status, answer, response) = s.strict(nested).await;
+    assert_eq!(status, 200, "depth 7 and a modest complexity are allowed: {answer}");
+    assert_eq!(response.headers()["content-type"], "application/graphql-response+json");
+
+    let heavy = "{ orders(first: 100) { edges { cursor node { id status createdAt total { amount currency }
+        items { quantity product { sku name description price { amount currency } } } } } } }";
+    let (status, answer, _) = s.strict(heavy).await;
+    assert_eq!((status, error_code(&answer)), (400, "query_too_complex"), "{answer}");
+    assert_eq!(answer["data"], Value::Null, "nothing ran");
+
+    // Depth (10 by default) is configurable: the query above, depth 7, over a limit of 5.
+    s.h.platform.config.set_var("graphql_max_depth", "5");
+    let (status, answer, _) = s.strict(nested).await;
+    assert_eq!((status, error_code(&answer)), (400, "query_too_deep"), "{answer}");
+
+    let (status, problem, _) = s.strict(&format!("{{ me {{ id }} }} # {}", "x".repeat(20_000))).await;
+    assert_eq!((status, problem["code"].as_str()), (413, Some("query_too_large")));
+
+    let batch = json!([{ "query": "{ me { id } }" }, { "query": "{ me { id } }" }]);
+    let (status, problem, _) = s.h.send("POST", "/graphql", Some(&s.alice), &[], Some(&batch)).await;
+    assert_eq!((status, problem["code"].as_str()), (400, Some("batching_disabled")));
+
+    let (status, answer, _) = s.strict("{ nope }").await;
+    assert_eq!((status, error_code(&answer)), (400, "invalid_query"));
+    let (status, answer) = s.graphql(Some(&s.alice), "{ nope }", json!({})).await;
+    assert_eq!((status, error_code(&answer)), (200, "invalid_query"), "plain JSON answers 200");
+}
+
+#[tokio::test]
+async fn get_serves_queries_only_and_introspection_can_be_switched_off() {
+    let s = shop().await;
+    let (status, answer, _) =
+        s.h.send(
+            "GET",
+            "/graphql?query=%7B%20products%20%7B%20edges%20%7B%20node%20%7B%20sku%20%7D%20%7D%20%7D%20%7D",
+            None,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["data"]["products"]["edges"][0]["node"]["sku"], "W");
+    let (status, _, response) =
+        s.h.send(
+            "GET",
+            "/graphql?query=mutation%20%7B%20cancelOrder(id%3A%22x%22)%20%7B%20id%20%7D%20%7D",
+            None,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 405);
+    assert_eq!(response.headers()["allow"], "POST");
+
+    let (_, open) = s.graphql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(open["data"]["__schema"]["queryType"]["name"], "Query");
+    s.h.platform.config.set_var("graphql_introspection", "false");
+    let (_, closed) = s.graphql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(closed["data"]["__schema"], Value::Null, "introspection off: {closed}");
+    let (_, types) = s.graphql(None, "{ __type(name: \"Order\") { name } }", json!({})).await;
+    assert_eq!(types["data"]["__type"], Value::Null, "{types}");
+}
