@@ -9,4 +9,13 @@ for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
 done
 bash "$ROOT/scripts/build-site.sh"
 cd "$ROOT/shared/cloudflare-worker"
-exec worker-build --release --out-dir "$ROOT/target/worker"
+worker-build --release --out-dir "$ROOT/target/worker"
+# The optimisation worker-build would run (its flags: -O and the wasm features workerd
+# supports), without the function-names section unless WORKER_KEEP_NAMES=1 (see the Worker's
+# Cargo.toml).
+features=(mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
+args=(-O "${features[@]/#/--enable-}")
+[ "${WORKER_KEEP_NAMES:-0}" = 1 ] && args+=(--debuginfo)
+wasm="$ROOT/target/worker/index_bg.wasm"
+"$WASM_OPT_BIN" "$wasm" -o "$wasm.opt" "${args[@]}"
+mv "$wasm.opt" "$wasm"

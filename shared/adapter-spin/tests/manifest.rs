@@ -21,6 +21,7 @@ fn functions() -> Vec<(&'static str, Router)> {
         ("docs", docs::router()),
         ("events", events::router()),
         ("fallback", fallback::router()),
+        ("graphql", graphql::router()),
         ("health", health::router()),
         ("orders", orders::router()),
         ("products", products::router()),

@@ -24,6 +24,7 @@ pub fn router() -> Router {
         .merge(events::socket_router())
         .merge(webhooks::router())
         .merge(rpc::router())
+        .merge(graphql::router())
         .merge(docs::router())
 }
 

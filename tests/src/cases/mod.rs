@@ -7,6 +7,7 @@ mod cors;
 mod docs;
 mod domain;
 mod errors;
+mod graphql;
 mod headers;
 mod health;
 mod limits;
@@ -40,6 +41,7 @@ const GROUPS: &[&[Case]] = &[
     tracing::CASES,
     live::CASES,
     rpc::CASES,
+    graphql::CASES,
     webhooks::CASES,
     docs::CASES,
 ];

@@ -1,0 +1,141 @@
+//! GraphQL over HTTP on the runtime: the REST rules through the graph, errors with machine
+//! codes, and the HTTP semantics and abuse limits of `/graphql`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::Case;
+use crate::Target;
+use crate::client::{Outcome, ensure, ensure_eq, expect_problem, header, request, send};
+use crate::fixtures::{shopper_and_product, staff_token};
+
+pub const CASES: &[Case] = &[
+    ("graphql::the_graph_follows_the_rest_rules", the_graph_follows_the_rest_rules),
+    ("graphql::http_semantics_and_abuse_limits", http_semantics_and_abuse_limits),
+];
+
+const STRICT: &str = "application/graphql-response+json";
+
+/// POSTs a GraphQL request: (status, content type, body).
+fn post(
+    target: &Target,
+    token: Option<&str>,
+    accept: Option<&str>,
+    body: &Value,
+) -> Result<(u16, String, Value), String> {
+    let mut builder = request(Method::POST, &target.base_url, "/graphql").json(body);
+    if let Some(token) = token {
+        builder = builder.bearer_auth(token);
+    }
+    if let Some(accept) = accept {
+        builder = builder.header("accept", accept);
+    }
+    let response = send(builder)?;
+    let status = response.status().as_u16();
+    let content_type = header(&response, "content-type");
+    Ok((status, content_type, response.json().map_err(|e| format!("GraphQL answer is not JSON: {e}"))?))
+}
+
+fn graph(target: &Target, token: Option<&str>, query: &str, variables: Value) -> Result<Value, String> {
+    let (status, _, body) = post(target, token, None, &json!({"query": query, "variables": variables}))?;
+    ensure_eq(status, 200, &format!("GraphQL status ({body})"))?;
+    Ok(body)
+}
+
+fn code(answer: &Value) -> Option<&str> {
+    answer["errors"][0]["extensions"]["code"].as_str()
+}
+
+fn the_graph_follows_the_rest_rules(target: &Target) -> Outcome {
+    let (alice, product) = shopper_and_product(target, "graph-alice")?;
+    let (bob, _) = shopper_and_product(target, "graph-bob")?;
+    let staff = staff_token(target)?;
+    let create = "mutation($p: ID!, $k: String) { createOrder(input: {items: [{productId: $p, quantity: 2}]}, idempotencyKey: $k) { id status total { amount currency } } }";
+    let vars = json!({"p": product, "k": "graph-contract-1"});
+    let first = graph(target, Some(&alice), create, vars.clone())?;
+    let order = &first["data"]["createOrder"];
+    let id = order["id"].as_str().ok_or_else(|| format!("no order in {first}"))?.to_owned();
+    ensure_eq(order["status"].as_str(), Some("PENDING"), "new order status")?;
+    ensure_eq(order["total"].clone(), json!({"amount": "10.00", "currency": "EUR"}), "v2 money")?;
+    let again = graph(target, Some(&alice), create, vars)?;
+    ensure_eq(again["data"]["createOrder"]["id"].as_str(), Some(id.as_str()), "the idempotency key replays")?;
+
+    let read = "query($id: ID!) { order(id: $id) { id items { quantity product { id sku } } } }";
+    let own = graph(target, Some(&alice), read, json!({"id": id}))?;
+    ensure_eq(own["data"]["order"]["items"][0]["product"]["id"].as_str(), Some(product.as_str()), "line product")?;
+    let hidden = graph(target, Some(&bob), read, json!({"id": id}))?;
+    ensure_eq(hidden["data"]["order"].clone(), Value::Null, "another user's order is null")?;
+    ensure_eq(code(&hidden), Some("not_found"), "with a not_found error")?;
+
+    let set = "mutation($id: ID!, $s: OrderStatus!) { setOrderStatus(id: $id, status: $s) { status } }";
+    let refused = graph(target, Some(&alice), set, json!({"id": id, "s": "SHIPPED"}))?;
+    ensure_eq(code(&refused), Some("forbidden"), "owners may only cancel")?;
+    let moved = graph(target, Some(&staff), set, json!({"id": id, "s": "PROCESSING"}))?;
+    ensure_eq(moved["data"]["setOrderStatus"]["status"].as_str(), Some("PROCESSING"), "staff moved it")?;
+    let cancelled =
+        graph(target, Some(&alice), "mutation($id: ID!) { cancelOrder(id: $id) { status } }", json!({"id": id}))?;
+    ensure_eq(cancelled["data"]["cancelOrder"]["status"].as_str(), Some("CANCELLED"), "the owner cancelled it")?;
+
+    let mine = graph(
+        target,
+        Some(&alice),
+        "{ orders(first: 5) { edges { node { id } } pageInfo { hasNextPage } } }",
+        json!({}),
+    )?;
+    let ids: Vec<&str> = mine["data"]["orders"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["id"].as_str())
+        .collect();
+    ensure(ids == [id.as_str()], || format!("the caller's orders only: {mine}"))?;
+
+    // Queries over GET (cacheable), products without a credential.
+    let response = send(
+        request(Method::GET, &target.base_url, "/graphql")
+            .query(&[("query", "{ products(first: 100) { edges { node { id price { amount } } } } }")]),
+    )?;
+    ensure_eq(response.status().as_u16(), 200, "GET query")?;
+    let listed: Value = response.json().map_err(|e| e.to_string())?;
+    let found = listed["data"]["products"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|e| e["node"]["id"] == product.as_str());
+    ensure(found, || format!("products lists the new product: {listed}"))
+}
+
+fn http_semantics_and_abuse_limits(target: &Target) -> Outcome {
+    let (alice, _) = shopper_and_product(target, "graph-limits")?;
+    let heavy = "{ orders(first: 100) { edges { cursor node { id status createdAt total { amount currency }
+        items { quantity product { sku name description price { amount currency } } } } } } }";
+    let (status, content_type, body) = post(target, Some(&alice), Some(STRICT), &json!({"query": heavy}))?;
+    ensure_eq((status, content_type.as_str()), (400, STRICT), "a query over the complexity limit never runs")?;
+    ensure_eq(code(&body), Some("query_too_complex"), "its code")?;
+    ensure_eq(body["data"].clone(), Value::Null, "no data")?;
+
+    let (status, _, body) = post(target, Some(&alice), Some(STRICT), &json!({"query": "{ nope }"}))?;
+    ensure_eq(
+        (status, code(&body)),
+        (400, Some("invalid_query")),
+        "validation errors are 400 with graphql-response+json",
+    )?;
+    let (status, _, body) = post(target, Some(&alice), None, &json!({"query": "{ nope }"}))?;
+    ensure_eq((status, code(&body)), (200, Some("invalid_query")), "and 200 with plain JSON")?;
+    let (_, _, body) = post(target, None, None, &json!({"query": "{ me { id } }"}))?;
+    ensure_eq(code(&body), Some("unauthenticated"), "me needs a credential")?;
+
+    let batch = json!([{"query": "{ me { id } }"}, {"query": "{ me { id } }"}]);
+    let response = send(request(Method::POST, &target.base_url, "/graphql").bearer_auth(&alice).json(&batch))?;
+    expect_problem(response, 400, "batching_disabled")?;
+    let response = send(
+        request(Method::GET, &target.base_url, "/graphql")
+            .query(&[("query", "mutation { cancelOrder(id: \"x\") { id } }")]),
+    )?;
+    ensure_eq(header(&response, "allow").as_str(), "POST", "mutations only over POST")?;
+    expect_problem(response, 405, "method_not_allowed")?;
+    let long = format!("{{ me {{ id }} }} # {}", "x".repeat(20_000));
+    let response =
+        send(request(Method::POST, &target.base_url, "/graphql").bearer_auth(&alice).json(&json!({"query": long})))?;
+    expect_problem(response, 413, "query_too_large").map(|_| ())
+}
