@@ -9,9 +9,11 @@
 
 mod errors;
 mod http;
+mod persisted;
 mod schema;
 mod scope;
 pub mod settings;
+mod shape;
 mod types;
 
 use web::{Router, get};
@@ -23,7 +25,15 @@ pub fn router() -> Router {
 
 /// The schema's SDL (for docs and tooling).
 pub fn sdl() -> String {
-    settings::Limits { depth: 10, complexity: 1000, query_bytes: 16384, introspection: true }.schema().sdl()
+    let limits = settings::Limits {
+        depth: 10,
+        complexity: 1000,
+        query_bytes: 16384,
+        aliases: 30,
+        root_fields: 20,
+        introspection: true,
+    };
+    limits.schema().sdl()
 }
 
 #[cfg(target_os = "wasi")]

@@ -18,6 +18,10 @@ pub struct Limits {
     pub complexity: usize,
     /// Longest query text in bytes (`graphql_max_query_bytes`, default 16384).
     pub query_bytes: usize,
+    /// Most aliased fields in one document (`graphql_max_aliases`, default 30).
+    pub aliases: usize,
+    /// Most root fields in one operation (`graphql_max_root_fields`, default 20).
+    pub root_fields: usize,
     /// Whether `__schema` / `__type` are answered (`graphql_introspection`, default true; turn
     /// it off in production if the schema is not public).
     pub introspection: bool,
@@ -30,6 +34,8 @@ impl Limits {
             depth: number(config, "graphql_max_depth", 10).await?,
             complexity: number(config, "graphql_max_complexity", 1000).await?,
             query_bytes: number(config, "graphql_max_query_bytes", 16384).await?,
+            aliases: number(config, "graphql_max_aliases", 30).await?,
+            root_fields: number(config, "graphql_max_root_fields", 20).await?,
             introspection: match config.var("graphql_introspection").await?.as_deref().map(str::trim) {
                 None | Some("true") => true,
                 Some("false") => false,

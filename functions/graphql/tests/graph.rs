@@ -229,3 +229,67 @@ async fn get_serves_queries_only_and_introspection_can_be_switched_off() {
     let (_, types) = s.graphql(None, "{ __type(name: \"Order\") { name } }", json!({})).await;
     assert_eq!(types["data"]["__type"], Value::Null, "{types}");
 }
+
+fn sha256_hex(text: &str) -> String {
+    identity::crypto::sha256_hex(text.as_bytes())
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_register_once_and_run_by_hash() {
+    let s = shop().await;
+    let query = "{ products(first: 5) { edges { node { sku } } } }";
+    let hash = sha256_hex(query);
+    let by_hash = json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}});
+    let (_, unknown) = s.h.json("POST", "/graphql", None, by_hash.clone()).await;
+    assert_eq!(error_code(&unknown), "PERSISTED_QUERY_NOT_FOUND", "the client then sends the text");
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+
+    let mut with_text = by_hash.clone();
+    with_text["query"] = json!(query);
+    let (_, first) = s.h.json("POST", "/graphql", None, with_text).await;
+    assert_eq!(first["data"]["products"]["edges"][0]["node"]["sku"], "W");
+    let (_, again) = s.h.json("POST", "/graphql", None, by_hash.clone()).await;
+    assert_eq!(again, first, "known by its hash now");
+
+    let extensions = by_hash["extensions"].to_string();
+    let uri = format!("/graphql?extensions={}", percent(&extensions));
+    let (status, over_get, _) = s.h.send("GET", &uri, None, &[], None).await;
+    assert_eq!((status, &over_get), (200, &first), "and over GET, cacheable by URL");
+
+    let lying = json!({"query": "{ me { id } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}});
+    let (_, mismatch) = s.h.json("POST", "/graphql", None, lying).await;
+    assert_eq!(error_code(&mismatch), "persisted_query_mismatch");
+}
+
+#[tokio::test]
+async fn allow_list_mode_runs_only_listed_queries() {
+    let s = shop().await;
+    let listed = "{ products { edges { node { sku } } } }";
+    s.h.platform.config.set_var("graphql_persisted_queries", "allowlist");
+    s.h.platform.config.set_var("graphql_allowed_queries", &sha256_hex(listed));
+    let (_, ok) = s.graphql(None, listed, json!({})).await;
+    assert_eq!(ok["data"]["products"]["edges"][0]["node"]["sku"], "W");
+    let (_, refused) = s.graphql(None, "{ products { edges { node { sku name } } } }", json!({})).await;
+    assert_eq!(error_code(&refused), "persisted_query_not_allowed");
+    assert_eq!(refused["data"], Value::Null);
+}
+
+#[tokio::test]
+async fn aliases_and_root_fields_are_capped() {
+    let s = shop().await;
+    s.h.platform.config.set_var("graphql_max_aliases", "2");
+    s.h.platform.config.set_var("graphql_max_root_fields", "3");
+    let (status, ok, _) = s.strict("{ a: me { id } b: me { id } }").await;
+    assert_eq!(status, 200, "{ok}");
+    let (status, answer, _) = s.strict("{ a: me { id } b: me { id } c: me { id } }").await;
+    assert_eq!((status, error_code(&answer)), (400, "too_many_aliases"));
+    let (status, answer, _) = s.strict("{ me { id } products { edges { cursor } } orders { edges { cursor } } ...F } fragment F on Query { me { roles } }").await;
+    assert_eq!((status, error_code(&answer)), (400, "too_many_root_fields"));
+}
+
+/// Percent-encodes a query-string value.
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
