@@ -12,6 +12,7 @@ use crate::fixtures::{shopper_and_product, staff_token};
 pub const CASES: &[Case] = &[
     ("graphql::the_graph_follows_the_rest_rules", the_graph_follows_the_rest_rules),
     ("graphql::http_semantics_and_abuse_limits", http_semantics_and_abuse_limits),
+    ("graphql::persisted_queries_register_once_and_run_by_hash", persisted_queries_register_once_and_run_by_hash),
 ];
 
 const STRICT: &str = "application/graphql-response+json";
@@ -138,4 +139,26 @@ fn http_semantics_and_abuse_limits(target: &Target) -> Outcome {
     let response =
         send(request(Method::POST, &target.base_url, "/graphql").bearer_auth(&alice).json(&json!({"query": long})))?;
     expect_problem(response, 413, "query_too_large").map(|_| ())
+}
+
+fn persisted_queries_register_once_and_run_by_hash(target: &Target) -> Outcome {
+    // A query text unique to this run, so its hash is unknown until this case registers it.
+    let tag = crate::fixtures::email("graph-apq");
+    let query =
+        format!("query Apq{} {{ products(first: 1) {{ edges {{ cursor }} }} }}", tag.replace(['@', '.', '-'], "_"));
+    let hash = {
+        use sha2::Digest;
+        sha2::Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+    let by_hash =
+        || send(request(Method::GET, &target.base_url, "/graphql").query(&[("extensions", extensions.to_string())]));
+    let unknown: Value = by_hash()?.json().map_err(|e| e.to_string())?;
+    ensure_eq(code(&unknown), Some("PERSISTED_QUERY_NOT_FOUND"), "an unknown hash")?;
+    let (status, _, registered) = post(target, None, None, &json!({"query": query, "extensions": extensions}))?;
+    ensure(status == 200 && registered["data"]["products"].is_object(), || {
+        format!("registering: {status} {registered}")
+    })?;
+    let known: Value = by_hash()?.json().map_err(|e| e.to_string())?;
+    ensure_eq(known, registered, "the hash alone runs the registered query")
 }
