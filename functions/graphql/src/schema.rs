@@ -80,13 +80,17 @@ async fn visible_order(request: &Request, id: &str) -> Result<Order, Problem> {
     orders::visible_from(&principal, results)
 }
 
+fn me(principal: &identity::Principal) -> Me {
+    Me { id: principal.user_id.clone(), roles: principal.roles.iter().map(|r| r.as_str().to_owned()).collect() }
+}
+
 #[Object]
 impl Query {
     /// The caller (needs a credential).
     async fn me(&self, ctx: &Context<'_>) -> Result<Me> {
         let scope = Scope::of(ctx);
         let principal = scope.caller().or_graphql(scope)?;
-        Ok(Me { id: principal.user_id.clone(), roles: principal.roles.iter().map(|r| r.as_str().to_owned()).collect() })
+        Ok(me(principal))
     }
 
     /// One product: active ones for everyone, inactive ones for staff; `null` (with a
@@ -131,6 +135,39 @@ impl Query {
             Ok(attach_products(scope, vec![order], wanted).await?.pop())
         })
         .await
+    }
+
+    /// Federation: a product by its key, with `product`'s visibility.
+    #[graphql(entity)]
+    async fn find_product_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<ProductNode> {
+        resolve(ctx, move |scope| async move {
+            let (product, _) = products::visible(scope.request().platform(), scope.principal(), &id).await?;
+            Ok(ProductNode(product))
+        })
+        .await
+    }
+
+    /// Federation: an order by its key, with `order`'s visibility.
+    #[graphql(entity)]
+    async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<OrderNode> {
+        let wanted = wants_products(ctx, &[]);
+        resolve(ctx, move |scope| async move {
+            let order = visible_order(scope.request(), &id).await?;
+            Ok(attach_products(scope, vec![order], wanted).await?.remove(0))
+        })
+        .await
+    }
+
+    /// Federation: a user by its key; only the caller's own user resolves (others are
+    /// `not_found`, so user ids cannot be probed).
+    #[graphql(entity)]
+    async fn find_user_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Me> {
+        let scope = Scope::of(ctx);
+        let principal = scope.caller().or_graphql(scope)?;
+        if principal.user_id != id.as_str() {
+            return Err(crate::errors::to_graphql(scope, Problem::not_found()));
+        }
+        Ok(me(principal))
     }
 
     /// The caller's orders (all with `orders:read_all`), newest first, as a Relay

@@ -293,3 +293,29 @@ fn percent(text: &str) -> String {
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
+
+#[tokio::test]
+async fn a_federation_subgraph_with_product_order_and_user_entities() {
+    let s = shop().await;
+    let (_, service) = s.graphql(None, "{ _service { sdl } }", json!({})).await;
+    let sdl = service["data"]["_service"]["sdl"].as_str().unwrap_or_else(|| panic!("{service}"));
+    for key in
+        ["type Product @key(fields: \"id\")", "type Order @key(fields: \"id\")", "type User @key(fields: \"id\")"]
+    {
+        assert!(sdl.contains(key), "{key} in {sdl}");
+    }
+    assert!(
+        sdl.contains("extend schema @link(") && sdl.contains("https://specs.apollo.dev/federation/v2"),
+        "federation v2: {sdl}"
+    );
+
+    let id = s.place(&s.alice, 1).await;
+    let query =
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { sku } ... on Order { status } } }";
+    let representations = json!([{"__typename": "Product", "id": s.widget}, {"__typename": "Order", "id": id}]);
+    let (_, own) = s.graphql(Some(&s.alice), query, json!({"r": representations})).await;
+    assert_eq!(own["data"]["_entities"], json!([{"sku": "W"}, {"status": "PENDING"}]), "{own}");
+    let (_, other) = s.graphql(Some(&s.bob), query, json!({"r": representations})).await;
+    assert_eq!(other["data"]["_entities"][1], Value::Null, "another user's order is null: {other}");
+    assert_eq!(error_code(&other), "not_found");
+}
