@@ -13,6 +13,7 @@ pub const CASES: &[Case] = &[
     ("graphql::the_graph_follows_the_rest_rules", the_graph_follows_the_rest_rules),
     ("graphql::http_semantics_and_abuse_limits", http_semantics_and_abuse_limits),
     ("graphql::persisted_queries_register_once_and_run_by_hash", persisted_queries_register_once_and_run_by_hash),
+    ("graphql::a_federation_gateway_joins_a_second_subgraph", a_federation_gateway_joins_a_second_subgraph),
 ];
 
 const STRICT: &str = "application/graphql-response+json";
@@ -161,4 +162,21 @@ fn persisted_queries_register_once_and_run_by_hash(target: &Target) -> Outcome {
     })?;
     let known: Value = by_hash()?.json().map_err(|e| e.to_string())?;
     ensure_eq(known, registered, "the hash alone runs the registered query")
+}
+
+fn a_federation_gateway_joins_a_second_subgraph(target: &Target) -> Outcome {
+    shopper_and_product(target, "graph-federation")?;
+    let url = format!("{}/graphql", target.base_url);
+    let client = crate::node::spawn("tests/graphql/federation.mjs", &[&url])?;
+    let line = client.next(std::time::Duration::from_secs(60), "the gateway's answer")?;
+    ensure(line.get("compositionErrors").is_none(), || format!("composition failed: {line}"))?;
+    let edges = line["answer"]["data"]["products"]["edges"].as_array().cloned().unwrap_or_default();
+    ensure(!edges.is_empty(), || format!("products through the gateway: {line}"))?;
+    for edge in &edges {
+        let node = &edge["node"];
+        let id = node["id"].as_str().unwrap_or_default();
+        ensure(node["sku"].is_string(), || format!("sku from our subgraph: {node}"))?;
+        ensure_eq(&node["rating"], &line["expectedRating"][id], "rating from the stand-in subgraph")?;
+    }
+    Ok(())
 }
