@@ -33,8 +33,13 @@ struct GraphqlRequest {
     extensions: Option<Value>,
 }
 
-/// `GET /graphql`: the request in the query string; mutations are refused (405).
+/// `GET /graphql`: the request in the query string; mutations are refused (405). A browser
+/// (`Accept: text/html`) asking for no query gets GraphiQL.
 pub async fn get(request: Request) -> Result<Response, Problem> {
+    let wants_page = request.header(header::ACCEPT).is_some_and(|accept| accept.contains("text/html"));
+    if wants_page && request.uri().query().is_none_or(str::is_empty) {
+        return web::static_files::serve(&request, "/graphiql/index.html").await;
+    }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Params {
@@ -165,4 +170,10 @@ fn label(error: &mut ServerError) {
         "invalid_query"
     };
     error.extensions.get_or_insert_with(Default::default).set("code", code);
+}
+
+/// `GET /graphiql/{file}`: GraphiQL's scripts and styles (from npm at build time).
+pub async fn graphiql_file(request: Request) -> Result<Response, Problem> {
+    let path = format!("/graphiql/{}", request.param("file")?);
+    web::static_files::serve(&request, &path).await
 }

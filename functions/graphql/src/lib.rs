@@ -6,10 +6,12 @@
 //! with a `not_found` error. Depth, complexity (list fields weighted by page size), query size
 //! and introspection are configurable ([`settings::Limits`]); batches are refused. An order
 //! page reads its lines and their products in one batch each, whatever the page size.
+//! Persisted queries ([`persisted`]) and a federation v2 subgraph are built in; a browser gets
+//! GraphiQL (`GET /graphql` with `Accept: text/html`, assets under `/graphiql/`).
 
 mod errors;
 mod http;
-mod persisted;
+pub mod persisted;
 mod schema;
 mod scope;
 pub mod settings;
@@ -20,7 +22,7 @@ use web::{Router, get};
 
 /// The routes of this function.
 pub fn router() -> Router {
-    Router::new().route("/graphql", get(http::get).post(http::post))
+    Router::new().route("/graphql", get(http::get).post(http::post)).route("/graphiql/{file}", get(http::graphiql_file))
 }
 
 /// The schema's SDL (for docs and tooling).

@@ -22,6 +22,7 @@ mod response;
 mod response_body;
 mod router;
 mod settings;
+pub mod static_files;
 pub mod trace_context;
 pub mod upgrade;
 

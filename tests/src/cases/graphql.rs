@@ -136,6 +136,16 @@ fn http_semantics_and_abuse_limits(target: &Target) -> Outcome {
     )?;
     ensure_eq(header(&response, "allow").as_str(), "POST", "mutations only over POST")?;
     expect_problem(response, 405, "method_not_allowed")?;
+    // A browser gets GraphiQL, with its assets from this origin.
+    let page = send(request(Method::GET, &target.base_url, "/graphql").header("accept", "text/html"))?;
+    ensure_eq(page.status().as_u16(), 200, "GraphiQL page")?;
+    ensure(header(&page, "content-type").starts_with("text/html"), || "GraphiQL is HTML".into())?;
+    let html = page.text().map_err(|e| e.to_string())?;
+    ensure(html.contains("/graphiql/graphiql-init.js"), || format!("the GraphiQL page: {html}"))?;
+    for asset in ["graphiql.min.js", "graphiql.min.css", "react.production.min.js", "graphiql-init.js"] {
+        let response = send(request(Method::GET, &target.base_url, &format!("/graphiql/{asset}")))?;
+        ensure_eq(response.status().as_u16(), 200, asset)?;
+    }
     let long = format!("{{ me {{ id }} }} # {}", "x".repeat(20_000));
     let response =
         send(request(Method::POST, &target.base_url, "/graphql").bearer_auth(&alice).json(&json!({"query": long})))?;
