@@ -155,8 +155,7 @@ fn http_semantics_and_abuse_limits(target: &Target) -> Outcome {
 fn persisted_queries_register_once_and_run_by_hash(target: &Target) -> Outcome {
     // A query text unique to this run, so its hash is unknown until this case registers it.
     let tag = crate::fixtures::email("graph-apq");
-    let query =
-        format!("query Apq{} {{ products(first: 1) {{ edges {{ cursor }} }} }}", tag.replace(['@', '.', '-'], "_"));
+    let query = format!("query Apq{} {{ __typename }}", tag.replace(['@', '.', '-'], "_"));
     let hash = {
         use sha2::Digest;
         sha2::Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
@@ -167,7 +166,7 @@ fn persisted_queries_register_once_and_run_by_hash(target: &Target) -> Outcome {
     let unknown: Value = by_hash()?.json().map_err(|e| e.to_string())?;
     ensure_eq(code(&unknown), Some("PERSISTED_QUERY_NOT_FOUND"), "an unknown hash")?;
     let (status, _, registered) = post(target, None, None, &json!({"query": query, "extensions": extensions}))?;
-    ensure(status == 200 && registered["data"]["products"].is_object(), || {
+    ensure(status == 200 && registered["data"]["__typename"] == "Query", || {
         format!("registering: {status} {registered}")
     })?;
     let known: Value = by_hash()?.json().map_err(|e| e.to_string())?;
