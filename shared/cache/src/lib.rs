@@ -82,8 +82,17 @@ pub type Loader = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Option<Vec<u
 /// XFetch's β: > 1 refreshes earlier.
 const EARLY_REFRESH_BETA: f64 = 1.0;
 
+/// A read through the cache in progress (boxed behind `#[inline(never)]` so that one copy of
+/// the read serves every crate that calls it, rather than one per calling crate).
+pub type Reading<'a> = std::pin::Pin<Box<dyn Future<Output = Result<(Option<Vec<u8>>, Source), Problem>> + 'a>>;
+
 /// Reads `key` through the tiers, loading with `load` on a miss.
-pub async fn read_through(
+#[inline(never)]
+pub fn read_through<'a>(platform: &'a Platform, key: &'a str, policy: Policy, load: Loader) -> Reading<'a> {
+    Box::pin(read(platform, key, policy, load))
+}
+
+async fn read(
     platform: &Platform,
     key: &str,
     policy: Policy,

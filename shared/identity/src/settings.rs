@@ -72,9 +72,15 @@ fn cached_keys(secret: &str) -> Result<Rc<SigningKeys>, Problem> {
     Ok(keys)
 }
 
+/// A setting being read (boxed behind `#[inline(never)]`: one copy for every calling crate).
+pub type Reading<'a, T> = std::pin::Pin<Box<dyn Future<Output = Result<T, Problem>> + 'a>>;
+
 /// A text variable with a default.
-pub async fn var_or(config: &dyn Config, name: &str, default: &str) -> Result<String, Problem> {
-    Ok(config.var(name).await?.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned()))
+#[inline(never)]
+pub fn var_or<'a>(config: &'a dyn Config, name: &'a str, default: &'a str) -> Reading<'a, String> {
+    Box::pin(async move {
+        Ok(config.var(name).await?.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned()))
+    })
 }
 
 /// The longest duration a setting may name: ten years (so `now + seconds × 1000` cannot overflow).
@@ -82,13 +88,16 @@ pub const MAX_SECONDS: i64 = 10 * 366 * 24 * 3600;
 
 /// A number of seconds from 1 to [`MAX_SECONDS`] with a default; anything else is a deployment
 /// error.
-pub async fn seconds(config: &dyn Config, name: &str, default: i64) -> Result<i64, Problem> {
-    match config.var(name).await? {
-        None => Ok(default),
-        Some(text) => text.trim().parse::<i64>().ok().filter(|v| (1..=MAX_SECONDS).contains(v)).ok_or_else(|| {
-            Problem::internal(format!("{name}: `{text}` is not a number of seconds from 1 to {MAX_SECONDS}"))
-        }),
-    }
+#[inline(never)]
+pub fn seconds<'a>(config: &'a dyn Config, name: &'a str, default: i64) -> Reading<'a, i64> {
+    Box::pin(async move {
+        match config.var(name).await? {
+            None => Ok(default),
+            Some(text) => text.trim().parse::<i64>().ok().filter(|v| (1..=MAX_SECONDS).contains(v)).ok_or_else(|| {
+                Problem::internal(format!("{name}: `{text}` is not a number of seconds from 1 to {MAX_SECONDS}"))
+            }),
+        }
+    })
 }
 
 #[cfg(test)]
