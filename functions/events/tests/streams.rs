@@ -2,40 +2,33 @@
 //! mounted beside the streams, chunks read as a client would.
 
 use serde_json::{Value, json};
-use testkit::{Harness, code};
+use testkit::{Shop, code};
 use web::Body;
 use web::Router;
 use web::ports::Sql;
 use web::ports::sql::Statement;
 
-struct Shop {
-    h: Harness,
-    staff: String,
-    alice: String,
-    bob: String,
-    widget: String,
-}
-
 async fn shop() -> Shop {
-    let h = Harness::with_router(
-        Router::new()
-            .merge(events::router())
-            .merge(orders::router())
-            .merge(products::router())
-            .merge(customers::router()),
-    )
-    .await;
-    let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
-    let alice = h.shopper("Alice", "alice@example.com").await;
-    let bob = h.shopper("Bob", "bob@example.com").await;
-    let product = json!({"sku": "W", "name": "Widget", "price_minor": 1999, "currency": "EUR", "stock": 5});
-    let (status, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&product)).await;
-    assert_eq!(status, 201, "{created}");
-    let widget = created["id"].as_str().unwrap().to_owned();
-    Shop { h, staff, alice, bob, widget }
+    let router = Router::new()
+        .merge(events::router())
+        .merge(orders::router())
+        .merge(products::router())
+        .merge(customers::router());
+    Shop::open(router, 5).await
 }
 
-impl Shop {
+/// What the tests do in the shop.
+trait Actions {
+    /// Places an order of the widget; its id.
+    async fn order(&self, token: &str, quantity: i64) -> String;
+    /// Moves an order's status through REST.
+    async fn set_status(&self, token: &str, order: &str, status: &str);
+    async fn open(&self, uri: &str, token: &str, last_event_id: Option<&str>) -> Body;
+    /// Events in the outbox.
+    async fn event_count(&self) -> i64;
+}
+
+impl Actions for Shop {
     async fn order(&self, token: &str, quantity: i64) -> String {
         let body = json!({"items": [{"product_id": self.widget, "quantity": quantity}]});
         let (status, order, _) = self.h.send("POST", "/v2/orders", Some(token), &[], Some(&body)).await;
@@ -51,7 +44,6 @@ impl Shop {
         assert_eq!(code, 200, "{body}");
     }
 
-    /// Opens a stream; returns its body after checking the head and the opening chunk.
     async fn open(&self, uri: &str, token: &str, last_event_id: Option<&str>) -> Body {
         let headers: Vec<(&str, &str)> = last_event_id.map(|id| ("last-event-id", id)).into_iter().collect();
         let (status, _, response) = self.h.send("GET", uri, Some(token), &headers, None).await;

@@ -3,43 +3,33 @@
 //! number of SQL statements per order page whatever its size.
 
 use serde_json::{Value, json};
-use testkit::Harness;
+use testkit::Shop;
 use web::Router;
 
-struct Shop {
-    h: Harness,
-    staff: String,
-    alice: String,
-    bob: String,
-    widget: String,
-}
-
 async fn shop() -> Shop {
-    let h = Harness::with_router(
-        Router::new()
-            .merge(graphql::router())
-            .merge(orders::router())
-            .merge(products::router())
-            .merge(customers::router()),
-    )
-    .await;
-    let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
-    let alice = h.shopper("Alice", "alice@example.com").await;
-    let bob = h.shopper("Bob", "bob@example.com").await;
-    let product = json!({"sku": "W", "name": "Widget", "price_minor": 1999, "currency": "EUR", "stock": 500});
-    let (status, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&product)).await;
-    assert_eq!(status, 201, "{created}");
-    let widget = created["id"].as_str().unwrap().to_owned();
-    Shop { h, staff, alice, bob, widget }
+    let router = Router::new()
+        .merge(graphql::router())
+        .merge(orders::router())
+        .merge(products::router())
+        .merge(customers::router());
+    Shop::open(router, 500).await
 }
 
-impl Shop {
+/// Calls the tests make on the shop.
+trait Calls {
     /// POSTs a query; returns status and the GraphQL response.
+    async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value);
+    /// POSTs a query as Alice, accepting `application/graphql-response+json`.
+    async fn strict(&self, query: &str) -> testkit::Answer;
+    /// Places an order of the widget; its id.
+    async fn place(&self, token: &str, quantity: i64) -> String;
+}
+
+impl Calls for Shop {
     async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
         self.h.json("POST", "/graphql", token, json!({"query": query, "variables": variables})).await
     }
 
-    /// POSTs a query as Alice, accepting `application/graphql-response+json`.
     async fn strict(&self, query: &str) -> testkit::Answer {
         let accept = [("accept", "application/graphql-response+json")];
         self.h.send("POST", "/graphql", Some(&self.alice), &accept, Some(&json!({ "query": query }))).await

@@ -6,30 +6,13 @@ use rpc::pb::health::{HealthCheckRequest, HealthCheckResponse, health_check_resp
 use rpc::pb::orderflow::v1::*;
 use rpc::wire::{END_STREAM_FLAG, TRAILERS_FLAG, envelope};
 use serde_json::{Value, json};
-use testkit::Harness;
+use testkit::Shop;
 use web::{Body, Router};
 
-struct Shop {
-    h: Harness,
-    staff: String,
-    alice: String,
-    bob: String,
-    widget: String,
-}
-
 async fn shop() -> Shop {
-    let h = Harness::with_router(
-        Router::new().merge(rpc::router()).merge(orders::router()).merge(products::router()).merge(customers::router()),
-    )
-    .await;
-    let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
-    let alice = h.shopper("Alice", "alice@example.com").await;
-    let bob = h.shopper("Bob", "bob@example.com").await;
-    let product = json!({"sku": "W", "name": "Widget", "price_minor": 1999, "currency": "EUR", "stock": 5});
-    let (status, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&product)).await;
-    assert_eq!(status, 201, "{created}");
-    let widget = created["id"].as_str().unwrap().to_owned();
-    Shop { h, staff, alice, bob, widget }
+    let router =
+        Router::new().merge(rpc::router()).merge(orders::router()).merge(products::router()).merge(customers::router());
+    Shop::open(router, 5).await
 }
 
 /// What a call answered: HTTP status, content type and body.
@@ -39,7 +22,23 @@ struct Answer {
     body: Vec<u8>,
 }
 
-impl Shop {
+/// Calls the tests make on the shop.
+trait Calls {
+    /// Sends `body` to `path` as `content_type`, with a bearer token and extra headers.
+    async fn call(
+        &self,
+        path: &str,
+        content_type: &str,
+        token: Option<&str>,
+        extra: &[(&str, &str)],
+        body: &[u8],
+    ) -> Answer;
+    async fn unary<M: Message>(&self, path: &str, token: Option<&str>, message: &M) -> Answer;
+    /// Places an order of the widget over RPC.
+    async fn place(&self, token: &str, quantity: i64, key: &str) -> Order;
+}
+
+impl Calls for Shop {
     async fn call(
         &self,
         path: &str,
@@ -64,7 +63,6 @@ impl Shop {
         Answer { status, content_type: content_type.unwrap_or_default(), body: bytes }
     }
 
-    /// A Connect unary call in the binary codec.
     async fn unary<M: Message>(&self, path: &str, token: Option<&str>, message: &M) -> Answer {
         self.call(path, "application/proto", token, &[], &message.encode_to_vec()).await
     }

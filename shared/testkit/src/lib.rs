@@ -188,7 +188,38 @@ impl Harness {
     }
 }
 
-/// The access token of a token response.
+/// A shop to test against: a harness with a staff member (customer and staff roles), two
+/// shoppers with profiles, and one product.
+pub struct Shop {
+    /// The routes under test, plus auth.
+    pub h: Harness,
+    /// A staff member's access token.
+    pub staff: String,
+    /// A shopper's access token.
+    pub alice: String,
+    /// Another shopper's access token.
+    pub bob: String,
+    /// The product's id: SKU `W`, "Widget", EUR 19.99.
+    pub widget: String,
+}
+
+impl Shop {
+    /// Opens the shop over `router`, which must hold the products and customers routes; the
+    /// widget has `stock` units.
+    pub async fn open(router: Router, stock: i64) -> Self {
+        let h = Harness::with_router(router).await;
+        let (_, staff) = h.user_with_roles("staff@example.com", "customer staff").await;
+        let alice = h.shopper("Alice", "alice@example.com").await;
+        let bob = h.shopper("Bob", "bob@example.com").await;
+        let product = json!({"sku": "W", "name": "Widget", "price_minor": 1999, "currency": "EUR", "stock": stock});
+        let (status, created, _) = h.send("POST", "/v1/products", Some(&staff), &[], Some(&product)).await;
+        assert_eq!(status, 201, "{created}");
+        let widget = created["id"].as_str().expect("product id").to_owned();
+        Self { h, staff, alice, bob, widget }
+    }
+}
+
+/// The access token in a token response.
 pub fn access(tokens: &Value) -> String {
     tokens["access_token"].as_str().expect("access_token").to_owned()
 }
