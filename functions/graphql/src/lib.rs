@@ -25,18 +25,5 @@ pub fn router() -> Router {
     Router::new().route("/graphql", get(http::get).post(http::post)).route("/graphiql/{file}", get(http::graphiql_file))
 }
 
-/// The schema's SDL (for docs and tooling).
-pub fn sdl() -> String {
-    let limits = settings::Limits {
-        depth: 10,
-        complexity: 1000,
-        query_bytes: 16384,
-        aliases: 30,
-        root_fields: 20,
-        introspection: true,
-    };
-    limits.schema().sdl()
-}
-
 #[cfg(target_os = "wasi")]
 adapter_spin::export_component!(router, outbound_http, authenticated);
