@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use identity::settings::seconds;
+use identity::settings::{millis, seconds};
 use web::Problem;
 use web::ports::Config;
 
@@ -34,20 +34,4 @@ impl StreamSettings {
             retry: millis(config, "events_retry_ms", 2000, 0..=600_000).await?,
         })
     }
-}
-
-async fn millis(
-    config: &dyn Config,
-    name: &str,
-    default: u64,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<Duration, Problem> {
-    let Some(text) = config.var(name).await? else { return Ok(Duration::from_millis(default)) };
-    text.trim().parse::<u64>().ok().filter(|ms| range.contains(ms)).map(Duration::from_millis).ok_or_else(|| {
-        Problem::internal(format!(
-            "{name}: `{text}` is not a number of milliseconds from {} to {}",
-            range.start(),
-            range.end()
-        ))
-    })
 }

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, EmptySubscription, ID, InputObject, Object, Result, Schema};
 use catalog::reading as products;
-use identity::authenticate_with;
 use ordering::placing::{self, NewItem, NewOrder};
 use ordering::reading::{self as orders, DEFAULT_SORT, ListFilter};
 use ordering::{Order, Status, lifecycle};
 use rest::listing::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, decode_cursor};
-use web::{Problem, Request, http::StatusCode};
+use web::{Problem, http::StatusCode};
 
 use crate::errors::OrGraphqlError;
 use crate::scope::{Scope, resolve};
@@ -74,12 +73,6 @@ async fn attach_products(scope: &Scope, orders: Vec<Order>, wanted: bool) -> Res
     Ok(orders.into_iter().map(|order| OrderNode { order, products: Arc::clone(&shared) }).collect())
 }
 
-/// Order `id` with its items, if the caller may see it (one round trip with the credential check).
-async fn visible_order(request: &Request, id: &str) -> Result<Order, Problem> {
-    let (principal, results) = authenticate_with(request, orders::reads(id)).await?;
-    orders::visible_from(&principal, results)
-}
-
 fn me(principal: &identity::Principal) -> Me {
     Me { id: principal.user_id.clone(), roles: principal.roles.iter().map(|r| r.as_str().to_owned()).collect() }
 }
@@ -131,7 +124,7 @@ impl Query {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<OrderNode>> {
         let wanted = wants_products(ctx, &[]);
         resolve(ctx, move |scope| async move {
-            let order = visible_order(scope.request(), &id).await?;
+            let order = orders::visible_to_caller(scope.request(), &id).await?;
             Ok(attach_products(scope, vec![order], wanted).await?.pop())
         })
         .await
@@ -152,7 +145,7 @@ impl Query {
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<OrderNode> {
         let wanted = wants_products(ctx, &[]);
         resolve(ctx, move |scope| async move {
-            let order = visible_order(scope.request(), &id).await?;
+            let order = orders::visible_to_caller(scope.request(), &id).await?;
             Ok(attach_products(scope, vec![order], wanted).await?.remove(0))
         })
         .await
@@ -245,7 +238,7 @@ impl Mutation {
                 .and_then(|body| serde_json::from_slice::<serde_json::Value>(body).ok())
                 .and_then(|body| body["id"].as_str().map(str::to_owned))
                 .ok_or_else(|| Problem::internal("placing answered without an order id"))?;
-            let order = visible_order(scope.request(), &id).await?;
+            let order = orders::visible_to_caller(scope.request(), &id).await?;
             Ok(attach_products(scope, vec![order], wanted).await?.remove(0))
         })
         .await

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures_util::Stream;
-use identity::settings::seconds;
+use identity::settings::{millis, seconds};
 use web::{Problem, Request};
 
 use crate::call::Call;
@@ -27,14 +27,9 @@ impl Timing {
     /// Reads the settings; a malformed value is a deployment error (500 naming it).
     pub async fn load(request: &Request) -> Result<Self, Problem> {
         let config = &*request.platform().config;
-        let poll = match config.var("rpc_watch_poll_ms").await? {
-            None => 1000,
-            Some(text) => text.trim().parse::<u64>().ok().filter(|ms| (50..=60_000).contains(ms)).ok_or_else(|| {
-                Problem::internal(format!("rpc_watch_poll_ms: `{text}` is not a number of milliseconds (50-60000)"))
-            })?,
-        };
+        let poll = millis(config, "rpc_watch_poll_ms", 1000, 50..=60_000).await?;
         let lifetime = seconds(config, "rpc_stream_lifetime_seconds", 300).await?.unsigned_abs();
-        Ok(Self { poll: Duration::from_millis(poll), lifetime: Duration::from_secs(lifetime) })
+        Ok(Self { poll, lifetime: Duration::from_secs(lifetime) })
     }
 }
 

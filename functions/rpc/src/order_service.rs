@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use identity::{authenticate, authenticate_with};
+use identity::authenticate;
 use ordering::placing::{self, NewItem, NewOrder};
 use ordering::reading::{self, DEFAULT_SORT, ListFilter};
 use ordering::{Order, Status, lifecycle};
@@ -25,12 +25,7 @@ fn required_id(id: &str) -> Result<&str, Problem> {
 pub async fn get_order(request: Request) -> Result<Response, Problem> {
     let call = Call::open(&request)?;
     let input: GetOrderRequest = call.input(&request)?;
-    let order = call
-        .within(&request, async {
-            let (principal, results) = authenticate_with(&request, reading::reads(required_id(&input.id)?)).await?;
-            reading::visible_from(&principal, results)
-        })
-        .await?;
+    let order = call.within(&request, reading::visible_to_caller(&request, required_id(&input.id)?)).await?;
     call.reply(&GetOrderResponse { order: Some(convert::order(&order)) })
 }
 
@@ -112,16 +107,11 @@ pub async fn watch_order(request: Request) -> Result<Response, Problem> {
     let input: WatchOrderRequest = call.input(&request)?;
     let watched = WatchedOrder { id: required_id(&input.id)?.to_owned() };
     let timing = Timing::load(&request).await?;
-    let first = call.within(&request, read_order(&request, &watched.id)).await?;
+    let first = call.within(&request, reading::visible_to_caller(&request, &watched.id)).await?;
     let messages = changes::changes(watched, request, call, timing, first);
     Ok(call.stream(futures_util::StreamExt::map(messages, |order| {
         order.map(|order| WatchOrderResponse { order: Some(convert::order(&order)) })
     })))
-}
-
-async fn read_order(request: &Request, id: &str) -> Result<Order, Problem> {
-    let (principal, results) = authenticate_with(request, reading::reads(id)).await?;
-    reading::visible_from(&principal, results)
 }
 
 /// The order a `WatchOrder` stream follows.
@@ -136,7 +126,7 @@ impl Watched for WatchedOrder {
     fn read(&self, request: Rc<Request>) -> impl Future<Output = Read<Order>> + 'static {
         let id = self.id.clone();
         async move {
-            match read_order(&request, &id).await {
+            match reading::visible_to_caller(&request, &id).await {
                 Ok(order) => Read::Now(order),
                 Err(problem) if problem.status() == StatusCode::NOT_FOUND => Read::Gone,
                 Err(problem) if problem.status() == StatusCode::SERVICE_UNAVAILABLE => Read::Unavailable,

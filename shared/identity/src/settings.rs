@@ -100,6 +100,32 @@ pub fn seconds<'a>(config: &'a dyn Config, name: &'a str, default: i64) -> Readi
     })
 }
 
+/// A number of milliseconds within `range`, with a default; anything else is a deployment
+/// error (500 naming the setting).
+#[inline(never)]
+pub fn millis<'a>(
+    config: &'a dyn Config,
+    name: &'a str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Reading<'a, std::time::Duration> {
+    Box::pin(async move {
+        let Some(text) = config.var(name).await? else { return Ok(std::time::Duration::from_millis(default)) };
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| range.contains(ms))
+            .map(std::time::Duration::from_millis)
+            .ok_or_else(|| {
+                Problem::internal(format!(
+                    "{name}: `{text}` is not a number of milliseconds from {} to {}",
+                    range.start(),
+                    range.end()
+                ))
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use adapter_native::MapConfig;

@@ -38,6 +38,13 @@ pub fn visible_from(principal: &Principal, results: Vec<StatementResult>) -> Res
     Ok(order)
 }
 
+/// Order `id` with its items, if the request's caller may see it: the credential check and the
+/// two reads in one round trip ([`identity::authenticate_with`]).
+pub async fn visible_to_caller(request: &Request, id: &str) -> Result<Order, Problem> {
+    let (principal, results) = identity::authenticate_with(request, reads(id)).await?;
+    visible_from(&principal, results)
+}
+
 /// Order `id` with its items, if `principal` may see it (one round trip).
 pub async fn visible(request: &Request, principal: &Principal, id: &str) -> Result<Order, Problem> {
     let results = request.platform().sql.batch_read(&reads(id)).await?;
