@@ -121,6 +121,9 @@ async fn execute(request: Request, parsed: GraphqlRequest, method: Method) -> Re
         if shape.root_fields > limits.root_fields {
             return not_executed("too_many_root_fields", "The query asks for more root fields than allowed.", strict);
         }
+        if shape.introspects && !limits.introspection {
+            return not_executed("introspection_disabled", "Introspection is disabled on this server.", strict);
+        }
     }
     let principal = authenticate_optional(&request).await?;
     let mut query = async_graphql::Request::new(text)

@@ -77,6 +77,7 @@ fn me(principal: &identity::Principal) -> Me {
     Me { id: principal.user_id.clone(), roles: principal.roles.iter().map(|r| r.as_str().to_owned()).collect() }
 }
 
+/// Read fields: the caller, products and orders.
 #[Object]
 impl Query {
     /// The caller (needs a credential).
@@ -205,6 +206,7 @@ pub struct NewOrderInput {
     pub items: Vec<NewOrderItemInput>,
 }
 
+/// Write fields: placing and changing orders.
 #[Object]
 impl Mutation {
     /// Places an order for the caller's customer profile, reserving stock atomically. A

@@ -27,17 +27,26 @@ pub struct Limits {
     pub introspection: bool,
 }
 
+impl Default for Limits {
+    /// The limits when nothing is configured.
+    fn default() -> Self {
+        Self { depth: 10, complexity: 1000, query_bytes: 16384, aliases: 30, root_fields: 20, introspection: true }
+    }
+}
+
 impl Limits {
     /// Reads the limits; a malformed value is a deployment error (500 naming it).
     pub async fn load(config: &dyn Config) -> Result<Self, Problem> {
+        let defaults = Self::default();
         Ok(Self {
-            depth: number(config, "graphql_max_depth", 10).await?,
-            complexity: number(config, "graphql_max_complexity", 1000).await?,
-            query_bytes: number(config, "graphql_max_query_bytes", 16384).await?,
-            aliases: number(config, "graphql_max_aliases", 30).await?,
-            root_fields: number(config, "graphql_max_root_fields", 20).await?,
+            depth: number(config, "graphql_max_depth", defaults.depth).await?,
+            complexity: number(config, "graphql_max_complexity", defaults.complexity).await?,
+            query_bytes: number(config, "graphql_max_query_bytes", defaults.query_bytes).await?,
+            aliases: number(config, "graphql_max_aliases", defaults.aliases).await?,
+            root_fields: number(config, "graphql_max_root_fields", defaults.root_fields).await?,
             introspection: match config.var("graphql_introspection").await?.as_deref().map(str::trim) {
-                None | Some("true") => true,
+                None => defaults.introspection,
+                Some("true") => true,
                 Some("false") => false,
                 Some(other) => {
                     return Err(Problem::internal(format!("graphql_introspection: `{other}` is not true or false")));

@@ -214,10 +214,14 @@ async fn get_serves_queries_only_and_introspection_can_be_switched_off() {
     let (_, open) = s.graphql(None, "{ __schema { queryType { name } } }", json!({})).await;
     assert_eq!(open["data"]["__schema"]["queryType"]["name"], "Query");
     s.h.platform.config.set_var("graphql_introspection", "false");
-    let (_, closed) = s.graphql(None, "{ __schema { queryType { name } } }", json!({})).await;
-    assert_eq!(closed["data"]["__schema"], Value::Null, "introspection off: {closed}");
-    let (_, types) = s.graphql(None, "{ __type(name: \"Order\") { name } }", json!({})).await;
-    assert_eq!(types["data"]["__type"], Value::Null, "{types}");
+    let (status, closed) = s.graphql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!((status, error_code(&closed)), (200, "introspection_disabled"), "introspection off: {closed}");
+    assert_eq!(closed["data"], Value::Null, "nothing executed: {closed}");
+    let (_, types) =
+        s.graphql(None, "{ ...T } fragment T on Query { __type(name: \"Order\") { name } }", json!({})).await;
+    assert_eq!(error_code(&types), "introspection_disabled", "{types}");
+    let (_, typename) = s.graphql(None, "{ __typename }", json!({})).await;
+    assert_eq!(typename["data"]["__typename"], "Query", "__typename is not introspection: {typename}");
 }
 
 fn sha256_hex(text: &str) -> String {
