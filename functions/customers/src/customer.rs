@@ -1,33 +1,8 @@
-//! The customer model and its v1/v2 representations.
+//! The v1/v2 representations of a customer profile ([`profiles::Customer`]).
 
+use profiles::Customer;
 use rest::versions::{ApiVersion, Time};
 use serde::Serialize;
-use web::Problem;
-use web::ports::sql::Row;
-
-/// Columns [`Customer::from_row`] reads.
-pub const COLUMNS: &str = "id, user_id, email, name, phone, created_at, updated_at, version";
-
-/// A customer profile as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Customer {
-    /// Id.
-    pub id: String,
-    /// The user it belongs to.
-    pub user_id: String,
-    /// Contact email (unique).
-    pub email: String,
-    /// Full name.
-    pub name: String,
-    /// Phone, if given.
-    pub phone: Option<String>,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-    /// Version (ETag).
-    pub version: i64,
-}
 
 /// A customer in either version (they differ only in times).
 #[derive(Debug, Serialize)]
@@ -56,36 +31,17 @@ pub struct Representation {
     pub updated_at: Time,
 }
 
-impl Customer {
-    /// Reads a row selected with [`COLUMNS`].
-    pub fn from_row(row: &Row) -> Result<Self, Problem> {
-        Ok(Self {
-            id: row.get("id")?,
-            user_id: row.get("user_id")?,
-            email: row.get("email")?,
-            name: row.get("name")?,
-            phone: row.get("phone")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-            version: row.get("version")?,
-        })
-    }
-
-    /// The representation for `version`.
-    pub fn render(&self, version: ApiVersion) -> Representation {
-        Representation {
-            id: self.id.clone(),
-            user_id: self.user_id.clone(),
-            email: self.email.clone(),
-            name: self.name.clone(),
-            phone: self.phone.clone(),
-            created_at: Time::new(self.created_at, version),
-            updated_at: Time::new(self.updated_at, version),
+impl Representation {
+    /// `customer` as `version` shows it.
+    pub fn of(customer: &Customer, version: ApiVersion) -> Self {
+        Self {
+            id: customer.id.clone(),
+            user_id: customer.user_id.clone(),
+            email: customer.email.clone(),
+            name: customer.name.clone(),
+            phone: customer.phone.clone(),
+            created_at: Time::new(customer.created_at, version),
+            updated_at: Time::new(customer.updated_at, version),
         }
-    }
-
-    /// A summary for audit rows.
-    pub fn audit_summary(&self) -> serde_json::Value {
-        serde_json::json!({"email": self.email, "name": self.name, "phone": self.phone, "version": self.version})
     }
 }

@@ -18,7 +18,10 @@ use web::ports::PortErrorKind;
 use web::ports::sql::{Statement, Value};
 use web::{Problem, Request, Response, empty_response, json_response};
 
-use crate::customer::{COLUMNS, Customer};
+use profiles::reading::require_any;
+use profiles::{COLUMNS, Customer};
+
+use crate::customer::Representation;
 
 const SORTS: &[SortKey] =
     &[SortKey { name: "created_at", column: "created_at" }, SortKey { name: "name", column: "name" }];
@@ -91,7 +94,7 @@ fn conflict(error: &web::ports::PortError) -> Problem {
 }
 
 fn respond(customer: &Customer, version: ApiVersion, status: StatusCode) -> Result<Response, Problem> {
-    let mut response = with_etag(json_response(status, &customer.render(version))?, customer.version);
+    let mut response = with_etag(json_response(status, &Representation::of(customer, version))?, customer.version);
     if status == StatusCode::CREATED
         && let Ok(location) = HeaderValue::from_str(&format!("{}/customers/{}", version.prefix(), customer.id))
     {
@@ -100,30 +103,9 @@ fn respond(customer: &Customer, version: ApiVersion, status: StatusCode) -> Resu
     Ok(response)
 }
 
-/// Loads a customer the caller may see: their own, or any with `customers:all`. Otherwise 404.
-/// The customer named by the path, if the caller may use customer profiles at all (an API key
-/// needs a customer scope even for its owner's profile) and may see this one.
+/// The customer named by the path, if the caller may see it (see [`profiles::reading::visible`]).
 async fn visible(request: &Request, principal: &Principal) -> Result<Customer, Problem> {
-    require_any(principal)?;
-    let row = request
-        .platform()
-        .sql
-        .query_optional(
-            &Statement::new(format!("SELECT {COLUMNS} FROM customers WHERE id = ?1")).bind(request.param("id")?),
-        )
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let customer = Customer::from_row(&row)?;
-    principal.owner_or(&customer.user_id, Permission::CustomersAll)?;
-    Ok(customer)
-}
-
-fn require_any(principal: &Principal) -> Result<(), Problem> {
-    if principal.has(Permission::CustomersSelf) || principal.has(Permission::CustomersAll) {
-        Ok(())
-    } else {
-        Err(identity::forbidden(Permission::CustomersSelf))
-    }
+    profiles::reading::visible(request.platform(), principal, request.param("id")?).await
 }
 
 /// `POST /vN/customers` (honours `Idempotency-Key`). Whom the profile is for decides the
@@ -241,7 +223,7 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
         .map(Customer::from_row)
         .collect::<Result<Vec<_>, _>>()?;
     let more = split_extra(&mut customers, &page);
-    let items: Vec<_> = customers.iter().map(|c| c.render(version)).collect();
+    let items: Vec<_> = customers.iter().map(|c| Representation::of(c, version)).collect();
     let body = filter
         .page_body(&**sql, "customers", &page, items, || {
             more.then(|| customers.last()).flatten().map(|c| {

@@ -16,7 +16,7 @@ use web::{Problem, http::StatusCode};
 
 use crate::errors::OrGraphqlError;
 use crate::scope::{Scope, resolve};
-use crate::types::{Me, OrderNode, OrderStatus, ProductNode, Products};
+use crate::types::{CustomerNode, Me, OrderNode, OrderStatus, ProductNode, Related};
 
 /// The schema served.
 pub type GraphSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -45,32 +45,60 @@ fn list_complexity(first: Option<i32>, child: usize) -> usize {
     size.clamp(1, MAX_PAGE_SIZE as usize).saturating_mul(child.max(1))
 }
 
-/// Whether the query reads the products of order lines under this field.
-fn wants_products(ctx: &Context<'_>, node_path: &[&str]) -> bool {
+/// What a query reads under the orders of this field, so a page loads it in one batch.
+#[derive(Clone, Copy)]
+struct Wanted {
+    /// The lines' products.
+    products: bool,
+    /// The orders' customers.
+    customers: bool,
+}
+
+/// What the query reads under the orders at `node_path` below this field.
+fn wanted(ctx: &Context<'_>, node_path: &[&str]) -> Wanted {
     let mut field = ctx.look_ahead();
     for name in node_path {
         field = field.field(name);
     }
-    field.field("items").field("product").exists()
+    Wanted { products: field.field("items").field("product").exists(), customers: field.field("customer").exists() }
 }
 
-/// The products the lines of `orders` name, in one query, as the caller may see them
-/// (inactive products only for staff).
-async fn attach_products(scope: &Scope, orders: Vec<Order>, wanted: bool) -> Result<Vec<OrderNode>, Problem> {
-    let mut found = HashMap::new();
-    if wanted {
-        let mut ids: Vec<&str> = orders.iter().flat_map(Order::product_ids).collect();
-        ids.sort_unstable();
-        ids.dedup();
+/// Sorted, without repeats.
+fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// What `orders` refer to, one statement for each kind the query wants whatever the page
+/// size: the lines' products as the caller may see them (inactive ones only for staff) and
+/// the orders' customer profiles the caller may see.
+async fn attach_related(scope: &Scope, orders: Vec<Order>, wanted: Wanted) -> Result<Vec<OrderNode>, Problem> {
+    let platform = scope.request().platform();
+    let mut related = Related { products: HashMap::new(), customers: Ok(HashMap::new()) };
+    if wanted.products {
         let staff = products::can_write(scope.principal());
-        for product in products::load_many(scope.request().platform(), &ids).await? {
+        let ids = distinct(orders.iter().flat_map(Order::product_ids));
+        for product in products::load_many(platform, &ids).await? {
             if product.active || staff {
-                found.insert(product.id.clone(), product);
+                related.products.insert(product.id.clone(), product);
             }
         }
     }
-    let shared: Products = Arc::new(found);
-    Ok(orders.into_iter().map(|order| OrderNode { order, products: Arc::clone(&shared) }).collect())
+    if wanted.customers {
+        let principal = scope.caller()?;
+        related.customers = match profiles::reading::require_any(principal) {
+            Ok(()) => {
+                let ids = distinct(orders.iter().map(|order| order.customer_id.as_str()));
+                let found = profiles::reading::visible_many(platform, principal, &ids).await?;
+                Ok(found.into_iter().map(|customer| (customer.id.clone(), customer)).collect())
+            }
+            Err(refused) => Err(refused),
+        };
+    }
+    let related = Arc::new(related);
+    Ok(orders.into_iter().map(|order| OrderNode { order, related: Arc::clone(&related) }).collect())
 }
 
 fn me(principal: &identity::Principal) -> Me {
@@ -120,13 +148,28 @@ impl Query {
         .await
     }
 
+    /// A customer profile: `id`'s (the caller's own, or any with `customers:all`; otherwise
+    /// `null` with `not_found`), or without `id` the caller's own (`null` before they made one).
+    async fn customer(&self, ctx: &Context<'_>, id: Option<ID>) -> Result<Option<CustomerNode>> {
+        resolve(ctx, move |scope| async move {
+            let principal = scope.caller()?;
+            let platform = scope.request().platform();
+            let customer = match id {
+                Some(id) => Some(profiles::reading::visible(platform, principal, &id).await?),
+                None => profiles::reading::own(platform, principal).await?,
+            };
+            Ok(customer.map(CustomerNode))
+        })
+        .await
+    }
+
     /// One order: the caller's own, or any with `orders:read_all`; another user's order is
     /// `null` with a `not_found` error, exactly like a missing one.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<OrderNode>> {
-        let wanted = wants_products(ctx, &[]);
+        let wanted = wanted(ctx, &[]);
         resolve(ctx, move |scope| async move {
             let order = orders::visible_to_caller(scope.request(), &id).await?;
-            Ok(attach_products(scope, vec![order], wanted).await?.pop())
+            Ok(attach_related(scope, vec![order], wanted).await?.pop())
         })
         .await
     }
@@ -144,10 +187,10 @@ impl Query {
     /// Federation: an order by its key, with `order`'s visibility.
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<OrderNode> {
-        let wanted = wants_products(ctx, &[]);
+        let wanted = wanted(ctx, &[]);
         resolve(ctx, move |scope| async move {
             let order = orders::visible_to_caller(scope.request(), &id).await?;
-            Ok(attach_products(scope, vec![order], wanted).await?.remove(0))
+            Ok(attach_related(scope, vec![order], wanted).await?.remove(0))
         })
         .await
     }
@@ -174,14 +217,14 @@ impl Query {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Only orders in this status.")] status: Option<OrderStatus>,
     ) -> Result<Connection<String, OrderNode>> {
-        let wanted = wants_products(ctx, &["edges", "node"]);
+        let wanted = wanted(ctx, &["edges", "node"]);
         resolve(ctx, move |scope| async move {
             let page = page(first, after.as_deref())?;
             let principal = scope.caller()?;
             let filter = ListFilter { status: status.map(Status::from), ..ListFilter::default() };
             let (found, more, _) = orders::list(scope.request(), principal, &filter, DEFAULT_SORT, &page).await?;
             let mut connection = Connection::new(after.is_some(), more);
-            for node in attach_products(scope, found, wanted).await? {
+            for node in attach_related(scope, found, wanted).await? {
                 connection.edges.push(Edge::new(orders::cursor_after(&node.order, DEFAULT_SORT), node));
             }
             Ok(connection)
@@ -218,7 +261,7 @@ impl Mutation {
         #[graphql(desc = "1-255 visible ASCII characters; repeats answer with the first order (24 h).")]
         idempotency_key: Option<String>,
     ) -> Result<OrderNode> {
-        let wanted = wants_products(ctx, &[]);
+        let wanted = wanted(ctx, &[]);
         resolve(ctx, move |scope| async move {
             let principal = scope.caller()?;
             let order = NewOrder {
@@ -241,7 +284,7 @@ impl Mutation {
                 .and_then(|body| body["id"].as_str().map(str::to_owned))
                 .ok_or_else(|| Problem::internal("placing answered without an order id"))?;
             let order = orders::visible_to_caller(scope.request(), &id).await?;
-            Ok(attach_products(scope, vec![order], wanted).await?.remove(0))
+            Ok(attach_related(scope, vec![order], wanted).await?.remove(0))
         })
         .await
     }
@@ -260,11 +303,11 @@ impl Mutation {
 
 impl Mutation {
     async fn change(&self, ctx: &Context<'_>, id: ID, status: OrderStatus) -> Result<OrderNode> {
-        let wanted = wants_products(ctx, &[]);
+        let wanted = wanted(ctx, &[]);
         resolve(ctx, move |scope| async move {
             let principal = scope.caller()?;
             let order = lifecycle::change_status(scope.request(), principal, &id, |_| Ok(status.into())).await?;
-            Ok(attach_products(scope, vec![order], wanted).await?.remove(0))
+            Ok(attach_related(scope, vec![order], wanted).await?.remove(0))
         })
         .await
     }

@@ -4,11 +4,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use catalog::Product;
 use ordering::{Item, Order, Status};
+use profiles::Customer;
 use rest::money::{currency, format_decimal};
 use rest::versions::rfc3339;
+use web::Problem;
+
+use crate::errors::to_graphql;
+use crate::scope::Scope;
 
 /// An amount of money.
 #[derive(SimpleObject)]
@@ -114,15 +119,22 @@ impl ProductNode {
     }
 }
 
-/// The products an order page's lines name, read in one batch (see `schema::attach_products`).
-pub type Products = Arc<HashMap<String, Product>>;
+/// What the orders of a page refer to, read in one statement each for the whole page when
+/// the query asks for it (see `schema::attach_related`).
+pub struct Related {
+    /// The lines' products the caller may see, by id.
+    pub products: HashMap<String, Product>,
+    /// The orders' customer profiles the caller may see, by id; the problem instead when the
+    /// caller may not read customer profiles at all.
+    pub customers: Result<HashMap<String, Customer>, Problem>,
+}
 
-/// An order, with the products of its lines when the query asked for them.
+/// An order, with what its page read in batches.
 pub struct OrderNode {
     /// The order.
     pub order: Order,
-    /// The lines' products, batch-read for the whole page.
-    pub products: Products,
+    /// Its lines' products and its customer, batch-read for the whole page.
+    pub related: Arc<Related>,
 }
 
 /// An order.
@@ -135,6 +147,16 @@ impl OrderNode {
     /// The customer profile that placed it.
     async fn customer_id(&self) -> ID {
         ID(self.order.customer_id.clone())
+    }
+    /// The customer profile that placed it (read in one batch for the whole page): `null`
+    /// with `not_found` unless it is the caller's own or the caller holds `customers:all`.
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Option<CustomerNode>> {
+        let scope = Scope::of(ctx);
+        let customers = self.related.customers.as_ref().map_err(|problem| to_graphql(scope, problem.clone()))?;
+        match customers.get(&self.order.customer_id) {
+            Some(customer) => Ok(Some(CustomerNode(customer.clone()))),
+            None => Err(to_graphql(scope, Problem::not_found())),
+        }
     }
     /// Status.
     async fn status(&self) -> OrderStatus {
@@ -182,7 +204,7 @@ impl OrderItem<'_> {
     /// The product as it is now (read in one batch for the whole page); `null` if it is gone
     /// or no longer visible to the caller.
     async fn product(&self) -> Option<ProductNode> {
-        self.order.products.get(&self.item.product_id).cloned().map(ProductNode)
+        self.order.related.products.get(&self.item.product_id).cloned().map(ProductNode)
     }
     /// SKU when ordered.
     async fn sku(&self) -> &str {
@@ -224,5 +246,45 @@ impl Me {
     /// The caller's roles.
     async fn roles(&self) -> &[String] {
         &self.roles
+    }
+}
+
+/// A customer profile.
+pub struct CustomerNode(pub Customer);
+
+/// A customer profile: one per user; the caller's own, or any for staff (`customers:all`).
+#[Object(name = "Customer")]
+impl CustomerNode {
+    /// Id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// The user it belongs to.
+    async fn user_id(&self) -> ID {
+        ID(self.0.user_id.clone())
+    }
+    /// Contact email (normalised, unique).
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Phone, if given.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Optimistic-concurrency version (the REST ETag).
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    /// When it was created (RFC 3339).
+    async fn created_at(&self) -> String {
+        rfc3339(self.0.created_at)
+    }
+    /// When it last changed (RFC 3339).
+    async fn updated_at(&self) -> String {
+        rfc3339(self.0.updated_at)
     }
 }

@@ -77,6 +77,41 @@ async fn orders_read_with_their_lines_products_and_rest_rules() {
 }
 
 #[tokio::test]
+async fn customers_are_visible_to_their_owner_and_to_staff_only() {
+    let s = shop().await;
+    let id = s.place(&s.alice, 1).await;
+    let (_, own) = s.graphql(Some(&s.alice), "{ customer { id name email createdAt } }", json!({})).await;
+    let customer = own["data"]["customer"].clone();
+    assert_eq!(
+        (customer["name"].as_str(), customer["email"].as_str()),
+        (Some("Alice"), Some("alice@example.com")),
+        "{own}"
+    );
+    let by_id = "query($id: ID) { customer(id: $id) { name } }";
+    let (_, hidden) = s.graphql(Some(&s.bob), by_id, json!({"id": customer["id"]})).await;
+    assert_eq!((hidden["data"]["customer"].clone(), error_code(&hidden)), (Value::Null, "not_found"), "{hidden}");
+    let (_, staff) = s.graphql(Some(&s.staff), by_id, json!({"id": customer["id"]})).await;
+    assert_eq!(staff["data"]["customer"]["name"], "Alice", "customers:all sees every profile: {staff}");
+    let (_, anonymous) = s.graphql(None, "{ customer { id } }", json!({})).await;
+    assert_eq!(error_code(&anonymous), "unauthenticated");
+
+    let order = "query($id: ID!) { order(id: $id) { id customer { id name } } }";
+    let (_, through_order) = s.graphql(Some(&s.staff), order, json!({"id": id})).await;
+    assert_eq!(through_order["data"]["order"]["customer"]["id"], customer["id"], "{through_order}");
+    let (status, key) =
+        s.h.json("POST", "/v1/api-keys", Some(&s.alice), json!({"name": "orders only", "scopes": ["orders:read"]}))
+            .await;
+    assert_eq!(status, 201, "{key}");
+    let key = key["api_key"].as_str().unwrap().to_owned();
+    let body = json!({"query": order, "variables": {"id": id}});
+    let (_, scoped, _) = s.h.send("POST", "/graphql", None, &[("x-api-key", &key)], Some(&body)).await;
+    assert_eq!(scoped["data"]["order"]["id"], id.as_str(), "the key reads the order: {scoped}");
+    assert_eq!(scoped["data"]["order"]["customer"], Value::Null, "but not the profile: {scoped}");
+    assert_eq!(error_code(&scoped), "forbidden", "{scoped}");
+    assert_eq!(scoped["errors"][0]["path"], json!(["order", "customer"]), "the error names the field: {scoped}");
+}
+
+#[tokio::test]
 async fn mutations_keep_the_rest_rules_and_idempotency() {
     let s = shop().await;
     let create = "mutation($p: ID!, $k: String) { createOrder(input: {items: [{productId: $p, quantity: 1}]}, idempotencyKey: $k) { id } }";
@@ -110,7 +145,7 @@ async fn mutations_keep_the_rest_rules_and_idempotency() {
 #[tokio::test]
 async fn an_order_page_costs_the_same_statements_for_5_and_for_50_orders() {
     let s = shop().await;
-    let query = "query($n: Int!) { orders(first: $n) { edges { cursor node { id total { amount }
+    let query = "query($n: Int!) { orders(first: $n) { edges { cursor node { id total { amount } customer { name }
         items { quantity product { sku name price { amount } } } } } pageInfo { hasNextPage endCursor } } }";
     let mut counts = Vec::new();
     let mut placed = 0;
@@ -126,10 +161,17 @@ async fn an_order_page_costs_the_same_statements_for_5_and_for_50_orders() {
         let edges = answer["data"]["orders"]["edges"].as_array().unwrap();
         assert_eq!(edges.len(), size as usize);
         assert!(edges.iter().all(|e| e["node"]["items"][0]["product"]["sku"] == "W"));
+        assert!(edges.iter().all(|e| e["node"]["customer"]["name"] == "Alice"), "{answer}");
         counts.push(after - before);
     }
     assert_eq!(counts[0], counts[1], "statements for 5 and for 50 orders: {counts:?}");
-    assert!(counts[0] <= 4, "credential check, orders, their lines, the lines' products: {counts:?}");
+    // The credential check (session revocation and roles) is what `{ me }` costs; the page's
+    // own reads are the orders, their lines, the lines' products and the orders' customers.
+    let before = s.h.platform.sql.statements_run();
+    s.graphql(Some(&s.alice), "{ me { id } }", json!({})).await;
+    let credential = s.h.platform.sql.statements_run() - before;
+    assert!(counts[0] - credential <= 4, "{credential} for the credential, {counts:?} in all");
+    eprintln!("statements for an order page of 5 and of 50: {counts:?} ({credential} for the credential check)");
 
     let (_, page) = s
         .graphql(
