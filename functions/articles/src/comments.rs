@@ -4,9 +4,8 @@ use http::{HeaderValue, StatusCode, header};
 use identity::{authenticate, authenticate_optional};
 use publishing::comments;
 use publishing::store;
-use rest::listing::{self, encode_cursor};
+use rest::listing;
 use rest::versions::ApiVersion;
-use web::ports::sql::Value;
 use web::{Problem, Request, Response, empty_response, json_response};
 
 use crate::input::NewComment;
@@ -31,7 +30,7 @@ pub async fn list(request: Request) -> Result<Response, Problem> {
     let items: Vec<CommentOut> = found.iter().map(|c| CommentOut::new(c, version)).collect();
     let body = filter
         .page_body(&*platform.sql, "comments", &page, items, || {
-            more.then(|| found.last()).flatten().map(|c| encode_cursor(&Value::from(c.created_at), &c.id))
+            more.then(|| found.last()).flatten().map(comments::cursor_after)
         })
         .await?;
     json_response(StatusCode::OK, &body)

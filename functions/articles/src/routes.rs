@@ -6,16 +6,15 @@ use std::rc::Rc;
 use cache::{Loader, Source};
 use http::{HeaderValue, StatusCode, header};
 use identity::{Principal, authenticate, authenticate_optional};
-use publishing::store::{self, ListQuery, SEARCH_CURSOR};
+use publishing::store::{self, ListQuery};
 use publishing::{Article, Status, cached};
 use rest::http_caching::{is_anonymous, public_read};
 use rest::idempotency;
-use rest::listing::{self, Page, Sort, encode_cursor};
+use rest::listing::{self, Page, Sort};
 use rest::preconditions::{check_if_match, if_none_match, with_etag};
 use rest::versions::{ApiVersion, parse_rfc3339};
 use serde::Deserialize;
 use web::ports::Platform;
-use web::ports::sql::Value;
 use web::{Problem, Request, Response, empty_response, json_response};
 
 use crate::input;
@@ -53,28 +52,16 @@ fn private(mut response: Response) -> Response {
 /// archived articles for their author and editors, others get 404.
 pub async fn get(request: Request) -> Result<Response, Problem> {
     let caller = authenticate_optional(&request).await?;
-    let id = request.param("id")?;
-    let platform = request.platform();
-    if let (Some(article), source) = cached::published_by_id(platform, id).await? {
-        return read(&request, &article, Some(source));
-    }
-    let article = store::visible(platform, caller.as_ref(), id).await?;
-    read(&request, &article, None)
+    let (article, source) = cached::readable(request.platform(), caller.as_ref(), request.param("id")?).await?;
+    read(&request, &article, source)
 }
 
 /// `GET /vN/articles/by-slug/{slug}`: as [`get`], by slug.
 pub async fn by_slug(request: Request) -> Result<Response, Problem> {
     let caller = authenticate_optional(&request).await?;
-    let slug = request.param("slug")?;
-    let platform = request.platform();
-    if let (Some(article), source) = cached::published_by_slug(platform, slug).await? {
-        return read(&request, &article, Some(source));
-    }
-    let article = store::load_by_slug(platform, slug)
-        .await?
-        .filter(|a| a.visible_to(caller.as_ref()))
-        .ok_or_else(Problem::not_found)?;
-    read(&request, &article, None)
+    let (article, source) =
+        cached::readable_by_slug(request.platform(), caller.as_ref(), request.param("slug")?).await?;
+    read(&request, &article, source)
 }
 
 /// `POST /vN/articles` (needs `articles:write`; honours `Idempotency-Key`): a draft by the caller.
@@ -163,8 +150,7 @@ fn list_query(request: &Request, caller: Option<&Principal>) -> Result<ListQuery
         None => Status::Published,
         Some(text) => Status::parse(text).ok_or_else(|| bad("`status` must be draft, published or archived."))?,
     };
-    let default_sort = if status == Status::Published { "-published_at" } else { "-created_at" };
-    let sort = Sort::parse(Some(params.sort.as_deref().unwrap_or(default_sort)), store::SORTS, fallback_sort())?;
+    let sort = Sort::parse(params.sort.as_deref(), store::SORTS, store::default_sort(status))?;
     let time = |name: &str, text: &Option<String>| -> Result<Option<i64>, Problem> {
         let Some(text) = text else { return Ok(None) };
         let millis = match version {
@@ -200,10 +186,6 @@ fn list_query(request: &Request, caller: Option<&Principal>) -> Result<ListQuery
     Ok(query)
 }
 
-fn fallback_sort() -> Sort {
-    Sort { key: store::SORTS[0], descending: true }
-}
-
 /// The JSON of one page.
 fn page_body(query: &ListQuery, version: ApiVersion, listing: &store::Listing) -> serde_json::Value {
     let items: Vec<ListedOut> = listing.items.iter().map(|l| ListedOut::new(l, version)).collect();
@@ -211,38 +193,11 @@ fn page_body(query: &ListQuery, version: ApiVersion, listing: &store::Listing) -
         Page::Numbered { page, per_page } => {
             serde_json::json!({"items": items, "page": page, "per_page": per_page, "total": listing.total.unwrap_or(0)})
         }
-        Page::Cursor { limit, ref after } => {
-            let next = listing.more.then(|| next_cursor(query, limit, after.as_ref(), listing)).flatten();
-            match next {
-                Some(cursor) => serde_json::json!({"items": items, "next_cursor": cursor}),
-                None => serde_json::json!({"items": items}),
-            }
-        }
+        Page::Cursor { .. } => match store::next_cursor(query, listing) {
+            Some(cursor) => serde_json::json!({"items": items, "next_cursor": cursor}),
+            None => serde_json::json!({"items": items}),
+        },
     }
-}
-
-/// The v2 cursor after `listing`: the next offset for searches, the last row's sort value and
-/// id for lists.
-fn next_cursor(
-    query: &ListQuery,
-    limit: u32,
-    after: Option<&(Value, String)>,
-    listing: &store::Listing,
-) -> Option<String> {
-    if query.q.is_some() {
-        let offset = match after {
-            Some((Value::Integer(offset), _)) => *offset,
-            _ => 0,
-        };
-        return Some(encode_cursor(&Value::Integer(offset + i64::from(limit)), SEARCH_CURSOR));
-    }
-    let last = &listing.items.last()?.article;
-    let value = match query.sort.key.name {
-        "title" => Value::from(last.title.as_str()),
-        "created_at" => Value::from(last.created_at),
-        _ => Value::from(last.published_at?),
-    };
-    Some(encode_cursor(&value, &last.id))
 }
 
 /// `GET /vN/articles`: published articles (newest first) or, with `q`, a ranked full-text

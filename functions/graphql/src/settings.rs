@@ -66,7 +66,7 @@ impl Limits {
             {
                 return schema.clone();
             }
-            let mut builder = Schema::build(Query, Mutation, EmptySubscription)
+            let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
                 .limit_depth(self.depth)
                 .limit_complexity(self.complexity);
             if !self.introspection {

@@ -11,7 +11,8 @@ async fn shop() -> Shop {
         .merge(graphql::router())
         .merge(orders::router())
         .merge(products::router())
-        .merge(customers::router());
+        .merge(customers::router())
+        .merge(articles::router());
     Shop::open(router, 500).await
 }
 
@@ -109,6 +110,77 @@ async fn customers_are_visible_to_their_owner_and_to_staff_only() {
     assert_eq!(scoped["data"]["order"]["customer"], Value::Null, "but not the profile: {scoped}");
     assert_eq!(error_code(&scoped), "forbidden", "{scoped}");
     assert_eq!(scoped["errors"][0]["path"], json!(["order", "customer"]), "the error names the field: {scoped}");
+}
+
+/// Writes an article through REST as `token`, published or not; its id.
+async fn article(s: &Shop, token: &str, title: &str, publish: bool) -> String {
+    let draft = json!({"title": title, "summary": "", "body": format!("All about {title}."), "tags": ["graph"]});
+    let (status, created) = s.h.json("POST", "/v2/articles", Some(token), draft).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    if publish {
+        let (status, published, _) =
+            s.h.send("POST", &format!("/v2/articles/{id}/publish"), Some(token), &[], None).await;
+        assert_eq!(status, 200, "{published}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn articles_and_comments_with_the_publishing_rules_one_statement_per_page() {
+    let s = shop().await;
+    let first = article(&s, &s.alice, "Graphs", true).await;
+    let second = article(&s, &s.alice, "Edges", true).await;
+    let draft = article(&s, &s.alice, "Unfinished", false).await;
+    let comment = "mutation($a: ID!, $b: String!) { addComment(articleId: $a, body: $b) { id authorId body } }";
+    for (on, body) in [(&first, "One"), (&first, "Two"), (&second, "Three")] {
+        let (_, added) = s.graphql(Some(&s.bob), comment, json!({"a": on, "b": body})).await;
+        assert_eq!(added["data"]["addComment"]["body"], body, "{added}");
+    }
+    let (_, closed) = s.graphql(Some(&s.bob), comment, json!({"a": draft, "b": "Early"})).await;
+    assert_eq!(error_code(&closed), "not_found", "another's draft does not exist for bob: {closed}");
+    let (_, own_draft) = s.graphql(Some(&s.alice), comment, json!({"a": draft, "b": "Note"})).await;
+    assert_eq!(error_code(&own_draft), "article_not_published", "{own_draft}");
+    let (_, anonymous) = s.graphql(None, comment, json!({"a": first, "b": "Hi"})).await;
+    assert_eq!(error_code(&anonymous), "unauthenticated");
+
+    let page = "{ articles(first: 10, tag: \"graph\") { edges { cursor node { title status
+        comments(first: 1) { edges { node { body } } pageInfo { hasNextPage } } } } } }";
+    let before = s.h.platform.sql.statements_run();
+    let (status, listed) = s.graphql(None, page, json!({})).await;
+    let statements = s.h.platform.sql.statements_run() - before;
+    assert_eq!(status, 200, "{listed}");
+    let edges = listed["data"]["articles"]["edges"].as_array().unwrap();
+    let mut titles: Vec<&str> = edges.iter().map(|e| e["node"]["title"].as_str().unwrap()).collect();
+    titles.sort_unstable();
+    assert_eq!(titles, ["Edges", "Graphs"], "published only (the test clock stands still): {listed}");
+    let node = |title: &str| edges.iter().map(|e| &e["node"]).find(|n| n["title"] == title).unwrap();
+    let comments = &node("Graphs")["comments"];
+    assert_eq!(comments["edges"].as_array().map(Vec::len), Some(1), "first: 1 of two comments");
+    assert!(["One", "Two"].contains(&comments["edges"][0]["node"]["body"].as_str().unwrap()), "{comments}");
+    assert_eq!(comments["pageInfo"]["hasNextPage"], true);
+    assert_eq!(node("Edges")["comments"]["pageInfo"]["hasNextPage"], false);
+    assert!(edges.iter().all(|e| !e["cursor"].as_str().unwrap().is_empty()), "every edge has a cursor");
+    assert_eq!(statements, 2, "the articles and all their first comments: {statements}");
+
+    let after = "query($c: String) { articles(first: 1, after: $c, tag: \"graph\") { edges { node { title } } } }";
+    let (_, next) = s.graphql(None, after, json!({"c": edges[0]["cursor"]})).await;
+    assert_eq!(next["data"]["articles"]["edges"][0]["node"]["title"], edges[1]["node"]["title"], "{next}");
+
+    let one = "query($id: ID) { article(id: $id) { title status comments { edges { node { body } } } } }";
+    let (_, hidden) = s.graphql(Some(&s.bob), one, json!({"id": draft})).await;
+    assert_eq!((hidden["data"]["article"].clone(), error_code(&hidden)), (Value::Null, "not_found"), "{hidden}");
+    let (_, mine) = s.graphql(Some(&s.alice), one, json!({"id": draft})).await;
+    assert_eq!(mine["data"]["article"]["status"], "DRAFT", "{mine}");
+    let (_, public) =
+        s.graphql(None, "{ article(slug: \"graphs\") { id comments { edges { node { body } } } } }", json!({})).await;
+    assert_eq!(public["data"]["article"]["id"], first.as_str(), "{public}");
+    assert_eq!(public["data"]["article"]["comments"]["edges"].as_array().map(Vec::len), Some(2));
+    let (_, drafts) = s.graphql(None, "{ articles(status: DRAFT) { edges { cursor } } }", json!({})).await;
+    assert_eq!(error_code(&drafts), "invalid_query", "{drafts}");
+    let (_, search) =
+        s.graphql(None, "{ articles(search: \"edges\") { edges { node { title snippetHtml } } } }", json!({})).await;
+    assert_eq!(search["data"]["articles"]["edges"][0]["node"]["title"], "Edges", "{search}");
 }
 
 #[tokio::test]

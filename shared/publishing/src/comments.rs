@@ -1,6 +1,8 @@
 //! Comments on published articles: signed-in users write them; their author or a moderator
 //! (editors, admins) deletes them, a moderator's deletion of someone else's audited.
 
+use std::collections::HashMap;
+
 use identity::ids::new_id;
 use identity::{Permission, Principal};
 use rest::audit::{self, Entry};
@@ -103,6 +105,42 @@ pub async fn list(platform: &Platform, article_id: &str, page: &Page) -> Result<
         .collect::<Result<Vec<_>, _>>()?;
     let more = rest::listing::split_extra(&mut comments, page);
     Ok((comments, more, filter))
+}
+
+/// The cursor of the page after one ending with `comment`.
+pub fn cursor_after(comment: &Comment) -> String {
+    rest::listing::encode_cursor(&Value::from(comment.created_at), &comment.id)
+}
+
+/// The first `limit` comments (oldest first) of each of these articles, and whether more
+/// follow, in one statement whatever the number of articles (for batched reads: the comments
+/// of an article page). Articles without comments are absent.
+pub async fn first_pages(
+    platform: &Platform,
+    article_ids: &[&str],
+    limit: u32,
+) -> Result<HashMap<String, (Vec<Comment>, bool)>, Problem> {
+    let mut pages: HashMap<String, (Vec<Comment>, bool)> = HashMap::new();
+    if article_ids.is_empty() {
+        return Ok(pages);
+    }
+    let placeholders = vec!["?"; article_ids.len()].join(", ");
+    let mut statement = Statement::new(format!(
+        "SELECT {COLUMNS} FROM (SELECT {COLUMNS}, ROW_NUMBER() OVER (PARTITION BY article_id ORDER BY created_at, id) \
+         AS place FROM comments WHERE article_id IN ({placeholders})) WHERE place <= ? ORDER BY article_id, place"
+    ));
+    statement.params = article_ids.iter().map(|id| Value::from(*id)).collect();
+    statement.params.push(Value::from(i64::from(limit) + 1));
+    for row in platform.sql.query(&statement).await? {
+        let comment = Comment::from_row(&row)?;
+        let (page, more) = pages.entry(comment.article_id.clone()).or_default();
+        if page.len() < limit as usize {
+            page.push(comment);
+        } else {
+            *more = true;
+        }
+    }
+    Ok(pages)
 }
 
 /// Deletes comment `comment_id` of `article`: its author, or a moderator (audited when the

@@ -6,7 +6,7 @@ use identity::ids::new_id;
 use identity::{Permission, Principal};
 use rest::audit::{self, Entry};
 use rest::idempotency;
-use rest::listing::{Filter, Page, Sort, SortKey};
+use rest::listing::{Filter, Page, Sort, SortKey, encode_cursor};
 use rest::outbox;
 use rest::preconditions::precondition_failed;
 use web::ports::sql::{Statement, Value};
@@ -51,6 +51,13 @@ pub const SORTS: &[SortKey] = &[
     SortKey { name: "created_at", column: "created_at" },
     SortKey { name: "title", column: "title" },
 ];
+
+/// The default order of a list in `status`: newest published first for published articles,
+/// newest written first for drafts and archived ones (which may have no publication time).
+pub fn default_sort(status: Status) -> Sort {
+    let key = if status == Status::Published { SORTS[0] } else { SORTS[1] };
+    Sort { key, descending: true }
+}
 
 /// `article.<verb>` for the audit log, and for clients reading it.
 fn action(verb: &str) -> String {
@@ -485,6 +492,34 @@ pub async fn list(platform: &Platform, query: &ListQuery) -> Result<Listing, Pro
         Page::Cursor { .. } => None,
     };
     Ok(Listing { items, more, total })
+}
+
+/// The cursor of the page after `listing` (a cursor-paged [`list`] of `query`), if one
+/// follows.
+pub fn next_cursor(query: &ListQuery, listing: &Listing) -> Option<String> {
+    let last = listing.items.len().checked_sub(1)?;
+    if listing.more { cursor_after(query, last, &listing.items[last].article) } else { None }
+}
+
+/// The cursor that continues a cursor-paged [`list`] of `query` after its item `index`
+/// (0-based), `article`: for searches the offset of the next result (they rank), for lists the
+/// article's sort value and id.
+pub fn cursor_after(query: &ListQuery, index: usize, article: &Article) -> Option<String> {
+    let Page::Cursor { after, .. } = &query.page else { return None };
+    if query.q.is_some() {
+        let start = match after {
+            Some((Value::Integer(offset), _)) => *offset,
+            _ => 0,
+        };
+        let next = start.saturating_add(i64::try_from(index).ok()?).saturating_add(1);
+        return Some(encode_cursor(&Value::Integer(next), SEARCH_CURSOR));
+    }
+    let value = match query.sort.key.name {
+        "title" => Value::from(article.title.as_str()),
+        "created_at" => Value::from(article.created_at),
+        _ => Value::from(article.published_at?),
+    };
+    Some(encode_cursor(&value, &article.id))
 }
 
 /// The sort with its column prefixed by the list's table alias.
