@@ -1,7 +1,7 @@
 //! Node clients for the cases (WebSocket, Connect/gRPC-Web): a script under `tests/` run on the
 //! pinned Node, its JSON lines read on a thread so a case can act while it listens.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use crate::runtime::project_root;
 /// A running client script and the JSON lines it prints.
 pub struct Lines {
     lines: Receiver<Value>,
-    _stdin: ChildStdin,
+    stdin: ChildStdin,
     child: Child,
 }
 
@@ -48,7 +48,7 @@ pub fn spawn(script: &str, args: &[&str]) -> Result<Lines, String> {
             }
         }
     });
-    Ok(Lines { lines, _stdin: stdin, child })
+    Ok(Lines { lines, stdin, child })
 }
 
 impl Lines {
@@ -64,6 +64,11 @@ impl Lines {
                 Err(_) => return Err(format!("no {what} within {wait:?}; the client printed {seen:?}")),
             }
         }
+    }
+
+    /// Writes `line` (one JSON line) to the client's stdin.
+    pub fn send(&mut self, line: &Value) -> Result<(), String> {
+        writeln!(self.stdin, "{line}").and_then(|()| self.stdin.flush()).map_err(|e| format!("write to the client: {e}"))
     }
 
     /// The next line within `wait`.

@@ -7,13 +7,14 @@ use serde_json::{Value, json};
 use super::Case;
 use crate::Target;
 use crate::client::{Outcome, ensure, ensure_eq, expect_problem, header, request, send};
-use crate::fixtures::{shopper_and_product, staff_token};
+use crate::fixtures::{json_call, shopper_and_product, staff_token};
 
 pub const CASES: &[Case] = &[
     ("graphql::the_graph_follows_the_rest_rules", the_graph_follows_the_rest_rules),
     ("graphql::http_semantics_and_abuse_limits", http_semantics_and_abuse_limits),
     ("graphql::persisted_queries_register_once_and_run_by_hash", persisted_queries_register_once_and_run_by_hash),
     ("graphql::a_federation_gateway_joins_a_second_subgraph", a_federation_gateway_joins_a_second_subgraph),
+    ("graphql::a_real_client_reads_orders_customers_and_articles", a_real_client_reads_orders_customers_and_articles),
 ];
 
 const STRICT: &str = "application/graphql-response+json";
@@ -187,5 +188,56 @@ fn a_federation_gateway_joins_a_second_subgraph(target: &Target) -> Outcome {
         ensure(node["sku"].is_string(), || format!("sku from our subgraph: {node}"))?;
         ensure_eq(&node["rating"], &line["expectedRating"][id], "rating from the stand-in subgraph")?;
     }
+    Ok(())
+}
+
+/// One request through `graphql-request` (`tests/graphql/client.mjs`): its answer line.
+fn through_client(
+    client: &mut crate::node::Lines,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Result<Value, String> {
+    client.send(&json!({"query": query, "variables": variables, "token": token.unwrap_or_default()}))?;
+    let answer = client.next(std::time::Duration::from_secs(30), "graphql-request's answer")?;
+    ensure(answer.get("failure").is_none(), || format!("graphql-request failed: {answer}"))?;
+    Ok(answer)
+}
+
+fn a_real_client_reads_orders_customers_and_articles(target: &Target) -> Outcome {
+    let (alice, product) = shopper_and_product(target, "graph-client")?;
+    let (bob, _) = shopper_and_product(target, "graph-client-bob")?;
+    let mut client = crate::node::spawn("tests/graphql/client.mjs", &[&format!("{}/graphql", target.base_url)])?;
+    let create = "mutation($p: ID!) { createOrder(input: {items: [{productId: $p, quantity: 1}]}) { id } }";
+    let created = through_client(&mut client, Some(&alice), create, json!({"p": product}))?;
+    let id = created["data"]["createOrder"]["id"].as_str().ok_or_else(|| format!("no order: {created}"))?.to_owned();
+
+    let page = "{ orders(first: 5) { edges { node { id customer { name } items { product { id } } } } } customer { email } }";
+    let read = through_client(&mut client, Some(&alice), page, json!({}))?;
+    let node = &read["data"]["orders"]["edges"][0]["node"];
+    ensure_eq(node["id"].as_str(), Some(id.as_str()), &format!("the new order first ({read})"))?;
+    ensure_eq(node["customer"]["name"].as_str(), Some("graph-client"), "the order's customer")?;
+    ensure_eq(node["items"][0]["product"]["id"].as_str(), Some(product.as_str()), "the line's product")?;
+    ensure(read["data"]["customer"]["email"].as_str().is_some_and(|e| e.contains("graph-client")), || {
+        format!("the caller's own profile: {read}")
+    })?;
+    let hidden = through_client(&mut client, Some(&bob), "query($id: ID!) { order(id: $id) { id } }", json!({"id": id}))?;
+    ensure_eq(hidden["data"]["order"].clone(), Value::Null, "another user's order")?;
+    ensure_eq(hidden["errors"][0]["extensions"]["code"].as_str(), Some("not_found"), "with not_found")?;
+
+    let draft = json!({"title": "Graph client notes", "summary": "", "body": "Read through GraphQL.", "tags": ["graph-client"]});
+    let (status, article) = json_call(target, Method::POST, "/v2/articles", &alice, &draft)?;
+    ensure_eq(status, 201, &format!("create article ({article})"))?;
+    let article = article["id"].as_str().unwrap_or_default().to_owned();
+    let (status, published) = json_call(target, Method::POST, &format!("/v2/articles/{article}/publish"), &alice, &json!({}))?;
+    ensure_eq(status, 200, &format!("publish ({published})"))?;
+    let comment = "mutation($a: ID!) { addComment(articleId: $a, body: \"Nice graph.\") { id } }";
+    let added = through_client(&mut client, Some(&bob), comment, json!({"a": article}))?;
+    ensure(added["data"]["addComment"]["id"].is_string(), || format!("comment added: {added}"))?;
+    let articles = "{ articles(tag: \"graph-client\") { edges { node { id title comments(first: 5) { edges { node { body } } } } } } }";
+    let listed = through_client(&mut client, None, articles, json!({}))?;
+    let node = &listed["data"]["articles"]["edges"][0]["node"];
+    ensure_eq(node["id"].as_str(), Some(article.as_str()), &format!("the published article ({listed})"))?;
+    ensure_eq(node["comments"]["edges"][0]["node"]["body"].as_str(), Some("Nice graph."), "with its comment")?;
     Ok(())
 }
