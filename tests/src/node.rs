@@ -68,7 +68,9 @@ impl Lines {
 
     /// Writes `line` (one JSON line) to the client's stdin.
     pub fn send(&mut self, line: &Value) -> Result<(), String> {
-        writeln!(self.stdin, "{line}").and_then(|()| self.stdin.flush()).map_err(|e| format!("write to the client: {e}"))
+        writeln!(self.stdin, "{line}")
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("write to the client: {e}"))
     }
 
     /// The next line within `wait`.

@@ -6,6 +6,7 @@ use cache::{Loader, Source};
 use identity::{Permission, Principal};
 use rest::catalog_cache;
 use rest::listing::{Filter, Page, Sort, SortKey, encode_cursor, split_extra};
+use web::Pending;
 use web::Problem;
 use web::ports::Platform;
 use web::ports::sql::{Statement, Value};
@@ -50,18 +51,21 @@ pub async fn load_many(platform: &Platform, ids: &[&str]) -> Result<Vec<Product>
 /// Product `id` as `principal` may see it: staff read the database (inactive products
 /// included); everyone else reads through the catalogue cache and sees only active products.
 /// Missing or hidden is 404. The cache source is returned for caching headers.
-pub async fn visible(
-    platform: &Platform,
-    principal: Option<&Principal>,
-    id: &str,
-) -> Result<(Product, Option<Source>), Problem> {
-    let (product, source) = if can_write(principal) {
-        (load(platform, id).await?, None)
-    } else {
-        let (product, source) = cached(platform, id).await?;
-        (product.filter(|p| p.active), Some(source))
-    };
-    Ok((product.ok_or_else(Problem::not_found)?, source))
+#[inline(never)]
+pub fn visible<'a>(
+    platform: &'a Platform,
+    principal: Option<&'a Principal>,
+    id: &'a str,
+) -> Pending<'a, (Product, Option<Source>)> {
+    Box::pin(async move {
+        let (product, source) = if can_write(principal) {
+            (load(platform, id).await?, None)
+        } else {
+            let (product, source) = cached(platform, id).await?;
+            (product.filter(|p| p.active), Some(source))
+        };
+        Ok((product.ok_or_else(Problem::not_found)?, source))
+    })
 }
 
 /// A product through the catalogue cache.
@@ -123,18 +127,21 @@ impl ListFilter {
 }
 
 /// One page of products matching `filter`, and the cursor of the next page (cursor pages).
-pub async fn page(
-    platform: &Platform,
-    filter: &Filter,
+#[inline(never)]
+pub fn page<'a>(
+    platform: &'a Platform,
+    filter: &'a Filter,
     sort: Sort,
-    page: &Page,
-) -> Result<(Vec<Product>, Option<String>), Problem> {
-    let (query, params) = filter.page_query(COLUMNS, "products", sort, page);
-    let rows = platform.sql.query(&Statement { sql: query, params }).await?;
-    let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
-    let more = split_extra(&mut products, page);
-    let next = more.then(|| products.last().map(|p| cursor_after(p, sort))).flatten();
-    Ok((products, next))
+    page: &'a Page,
+) -> Pending<'a, (Vec<Product>, Option<String>)> {
+    Box::pin(async move {
+        let (query, params) = filter.page_query(COLUMNS, "products", sort, page);
+        let rows = platform.sql.query(&Statement { sql: query, params }).await?;
+        let mut products = rows.iter().map(Product::from_row).collect::<Result<Vec<_>, _>>()?;
+        let more = split_extra(&mut products, page);
+        let next = more.then(|| products.last().map(|p| cursor_after(p, sort))).flatten();
+        Ok((products, next))
+    })
 }
 
 /// The cursor after `product` in `sort` order (pass it back to read the next page).

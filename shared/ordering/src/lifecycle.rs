@@ -8,7 +8,7 @@ use rest::audit::{self, Entry};
 use rest::outbox;
 use rest::preconditions::precondition_failed;
 use web::ports::sql::{Statement, Value};
-use web::{Problem, Request};
+use web::{Pending, Problem, Request};
 
 use crate::order::Order;
 use crate::reading::visible;
@@ -19,77 +19,94 @@ use crate::status::Status;
 /// their own (`orders:cancel`); staff (`orders:update_status`) may make any allowed move,
 /// audited. Cancelling returns the stock in the same batch. A concurrent change between the
 /// read and the write is 412 `precondition_failed`.
-pub async fn change_status(
-    request: &Request,
-    principal: &Principal,
-    id: &str,
-    target: impl FnOnce(&Order) -> Result<Status, Problem>,
-) -> Result<Order, Problem> {
-    let mut order = visible(request, principal, id).await?;
-    let to = target(&order)?;
-    let staff = principal.has(Permission::OrdersUpdateStatus);
-    if !staff {
-        // `orders:cancel` is for one's own orders, even for a credential that may read others'.
-        let may_cancel =
-            to == Status::Cancelled && principal.has(Permission::OrdersCancel) && order.user_id == principal.user_id;
-        if !may_cancel {
-            return Err(identity::forbidden(Permission::OrdersUpdateStatus));
-        }
-    }
-    if !order.status.can_become(to) {
-        return Err(invalid_transition(order.status));
-    }
+pub fn change_status<'a>(
+    request: &'a Request,
+    principal: &'a Principal,
+    id: &'a str,
+    target: impl FnOnce(&Order) -> Result<Status, Problem> + 'a,
+) -> Pending<'a, Order> {
+    changing_status(request, principal, id, Box::new(target))
+}
 
-    let platform = request.platform();
-    let now = platform.clock.now_millis();
-    let mutation = new_id(&*platform.random)?;
-    let before = order.audit_summary();
-    let mut batch = vec![
-        Statement::new(
-            "UPDATE orders SET status = ?3, updated_at = ?4, version = version + 1, mutation_id = ?5 \
+/// How a face picks the new status once the order is read.
+type Target<'a> = Box<dyn FnOnce(&Order) -> Result<Status, Problem> + 'a>;
+
+/// [`change_status`], once for every face (see [`Pending`]).
+#[inline(never)]
+fn changing_status<'a>(
+    request: &'a Request,
+    principal: &'a Principal,
+    id: &'a str,
+    target: Target<'a>,
+) -> Pending<'a, Order> {
+    Box::pin(async move {
+        let mut order = visible(request, principal, id).await?;
+        let to = target(&order)?;
+        let staff = principal.has(Permission::OrdersUpdateStatus);
+        if !staff {
+            // `orders:cancel` is for one's own orders, even for a credential that may read others'.
+            let may_cancel = to == Status::Cancelled
+                && principal.has(Permission::OrdersCancel)
+                && order.user_id == principal.user_id;
+            if !may_cancel {
+                return Err(identity::forbidden(Permission::OrdersUpdateStatus));
+            }
+        }
+        if !order.status.can_become(to) {
+            return Err(invalid_transition(order.status));
+        }
+
+        let platform = request.platform();
+        let now = platform.clock.now_millis();
+        let mutation = new_id(&*platform.random)?;
+        let before = order.audit_summary();
+        let mut batch = vec![
+            Statement::new(
+                "UPDATE orders SET status = ?3, updated_at = ?4, version = version + 1, mutation_id = ?5 \
              WHERE id = ?1 AND version = ?2 AND status = ?6",
-        )
-        .bind(order.id.as_str())
-        .bind(order.version)
-        .bind(to.as_str())
-        .bind(now)
-        .bind(mutation.as_str())
-        .bind(order.status.as_str()),
-    ];
-    let applied = (
-        "EXISTS (SELECT 1 FROM orders WHERE id = ? AND mutation_id = ?)",
-        vec![Value::from(order.id.as_str()), Value::from(mutation.as_str())],
-    );
-    if to == Status::Cancelled {
-        batch.push(restock(&order.id, now, RestockIf::Changed(&mutation)));
-    }
-    order.status = to;
-    order.updated_at = now;
-    order.version += 1;
-    batch.push(outbox::statement(request, &order.event("order.status_changed"), Some(applied.clone())));
-    if staff {
-        batch.push(audit::statement(
-            request,
-            principal,
-            &Entry {
-                action: "order.status",
-                target_type: "order",
-                target_id: &order.id,
-                before: Some(before),
-                after: Some(order.audit_summary()),
-            },
-            Some(applied),
-        ));
-    }
-    let results = platform.sql.batch(&batch).await?;
-    if results[0].rows_affected == 0 {
-        return Err(precondition_failed());
-    }
-    if to == Status::Cancelled {
-        rest::catalog_cache::products_changed(platform, &order.product_ids()).await;
-    }
-    webhook_delivery::after_change(platform);
-    Ok(order)
+            )
+            .bind(order.id.as_str())
+            .bind(order.version)
+            .bind(to.as_str())
+            .bind(now)
+            .bind(mutation.as_str())
+            .bind(order.status.as_str()),
+        ];
+        let applied = (
+            "EXISTS (SELECT 1 FROM orders WHERE id = ? AND mutation_id = ?)",
+            vec![Value::from(order.id.as_str()), Value::from(mutation.as_str())],
+        );
+        if to == Status::Cancelled {
+            batch.push(restock(&order.id, now, RestockIf::Changed(&mutation)));
+        }
+        order.status = to;
+        order.updated_at = now;
+        order.version += 1;
+        batch.push(outbox::statement(request, &order.event("order.status_changed"), Some(applied.clone())));
+        if staff {
+            batch.push(audit::statement(
+                request,
+                principal,
+                &Entry {
+                    action: "order.status",
+                    target_type: "order",
+                    target_id: &order.id,
+                    before: Some(before),
+                    after: Some(order.audit_summary()),
+                },
+                Some(applied),
+            ));
+        }
+        let results = platform.sql.batch(&batch).await?;
+        if results[0].rows_affected == 0 {
+            return Err(precondition_failed());
+        }
+        if to == Status::Cancelled {
+            rest::catalog_cache::products_changed(platform, &order.product_ids()).await;
+        }
+        webhook_delivery::after_change(platform);
+        Ok(order)
+    })
 }
 
 /// 409 `invalid_transition`, listing where an order that is `from` may go.

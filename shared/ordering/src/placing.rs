@@ -21,7 +21,7 @@ use rest::outbox;
 use serde::Deserialize;
 use web::ports::PortErrorKind;
 use web::ports::sql::{Statement, Value};
-use web::{Problem, Request, Response};
+use web::{Pending, Problem, Request, Response};
 
 use crate::order::{Item, Order};
 use crate::status::Status;
@@ -67,19 +67,36 @@ async fn limits(request: &Request) -> Result<Limits, Problem> {
 /// was given: a repeat of an identical earlier request gets that request's stored response.
 /// `render` makes the face's answer for the new order; it is stored with the order, in its
 /// batch, so that a replay answers exactly the same.
-pub async fn place(
-    request: &Request,
-    principal: &Principal,
+pub fn place<'a>(
+    request: &'a Request,
+    principal: &'a Principal,
     order: NewOrder,
-    key: Option<&str>,
-    render: impl FnOnce(&Order) -> Result<Response, Problem>,
-) -> Result<Response, Problem> {
-    principal.require(Permission::OrdersCreate)?;
-    idempotency::run_keyed(request, principal, key, async |reservation| {
-        create(request, principal, order, reservation, render).await
-    })
-    .await
+    key: Option<&'a str>,
+    render: impl FnOnce(&Order) -> Result<Response, Problem> + 'a,
+) -> Pending<'a, Response> {
+    placing(request, principal, order, key, Box::new(render))
 }
+
+/// [`place`], once for every face (see [`Pending`]).
+#[inline(never)]
+fn placing<'a>(
+    request: &'a Request,
+    principal: &'a Principal,
+    order: NewOrder,
+    key: Option<&'a str>,
+    render: Render<'a>,
+) -> Pending<'a, Response> {
+    Box::pin(async move {
+        principal.require(Permission::OrdersCreate)?;
+        idempotency::run_keyed(request, principal, key, async |reservation| {
+            create(request, principal, order, reservation, render).await
+        })
+        .await
+    })
+}
+
+/// How a face answers for a new order.
+type Render<'a> = Box<dyn FnOnce(&Order) -> Result<Response, Problem> + 'a>;
 
 fn unprocessable(code: &'static str, detail: impl Into<String>) -> Problem {
     Problem::unprocessable(code, detail)
@@ -90,7 +107,7 @@ async fn create(
     principal: &Principal,
     body: NewOrder,
     reservation: Option<&idempotency::Reservation>,
-    render: impl FnOnce(&Order) -> Result<Response, Problem>,
+    render: Render<'_>,
 ) -> Result<Response, Problem> {
     let limits = limits(request).await?;
     if body.items.is_empty() || body.items.len() > limits.items {

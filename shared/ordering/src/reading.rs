@@ -2,6 +2,7 @@
 
 use identity::{Permission, Principal};
 use rest::listing::{Filter, Page, Sort, SortKey, encode_cursor, split_extra};
+use web::Pending;
 use web::ports::sql::{Statement, StatementResult, Value};
 use web::{Problem, Request};
 
@@ -40,15 +41,21 @@ pub fn visible_from(principal: &Principal, results: Vec<StatementResult>) -> Res
 
 /// Order `id` with its items, if the request's caller may see it: the credential check and the
 /// two reads in one round trip ([`identity::authenticate_with`]).
-pub async fn visible_to_caller(request: &Request, id: &str) -> Result<Order, Problem> {
-    let (principal, results) = identity::authenticate_with(request, reads(id)).await?;
-    visible_from(&principal, results)
+#[inline(never)]
+pub fn visible_to_caller<'a>(request: &'a Request, id: &'a str) -> Pending<'a, Order> {
+    Box::pin(async move {
+        let (principal, results) = identity::authenticate_with(request, reads(id)).await?;
+        visible_from(&principal, results)
+    })
 }
 
 /// Order `id` with its items, if `principal` may see it (one round trip).
-pub async fn visible(request: &Request, principal: &Principal, id: &str) -> Result<Order, Problem> {
-    let results = request.platform().sql.batch_read(&reads(id)).await?;
-    visible_from(principal, results)
+#[inline(never)]
+pub fn visible<'a>(request: &'a Request, principal: &'a Principal, id: &'a str) -> Pending<'a, Order> {
+    Box::pin(async move {
+        let results = request.platform().sql.batch_read(&reads(id)).await?;
+        visible_from(principal, results)
+    })
 }
 
 /// What a list of orders is narrowed to.
@@ -66,41 +73,44 @@ pub struct ListFilter {
 
 /// One page of orders `principal` may see (their own, or all with `orders:read_all`), with
 /// their items, and whether another page follows.
-pub async fn list(
-    request: &Request,
-    principal: &Principal,
-    wanted: &ListFilter,
+#[inline(never)]
+pub fn list<'a>(
+    request: &'a Request,
+    principal: &'a Principal,
+    wanted: &'a ListFilter,
     sort: Sort,
-    page: &Page,
-) -> Result<(Vec<Order>, bool, Filter), Problem> {
-    principal.require(Permission::OrdersRead)?;
-    let mut filter = Filter::default();
-    if !principal.has(Permission::OrdersReadAll) {
-        filter.and("user_id = ?", [Value::from(principal.user_id.as_str())]);
-    }
-    if let Some(status) = wanted.status {
-        filter.and("status = ?", [Value::from(status.as_str())]);
-    }
-    if let Some(customer) = &wanted.customer_id {
-        filter.and("customer_id = ?", [Value::from(customer.as_str())]);
-    }
-    if let Some(from) = wanted.created_from {
-        filter.and("created_at >= ?", [Value::from(from)]);
-    }
-    if let Some(to) = wanted.created_to {
-        filter.and("created_at < ?", [Value::from(to)]);
-    }
-    let (query, values) = filter.page_query(COLUMNS, "orders", sort, page);
-    let sql = &request.platform().sql;
-    let mut orders = sql
-        .query(&Statement { sql: query, params: values })
-        .await?
-        .iter()
-        .map(Order::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let more = split_extra(&mut orders, page);
-    attach_items(request, &mut orders).await?;
-    Ok((orders, more, filter))
+    page: &'a Page,
+) -> Pending<'a, (Vec<Order>, bool, Filter)> {
+    Box::pin(async move {
+        principal.require(Permission::OrdersRead)?;
+        let mut filter = Filter::default();
+        if !principal.has(Permission::OrdersReadAll) {
+            filter.and("user_id = ?", [Value::from(principal.user_id.as_str())]);
+        }
+        if let Some(status) = wanted.status {
+            filter.and("status = ?", [Value::from(status.as_str())]);
+        }
+        if let Some(customer) = &wanted.customer_id {
+            filter.and("customer_id = ?", [Value::from(customer.as_str())]);
+        }
+        if let Some(from) = wanted.created_from {
+            filter.and("created_at >= ?", [Value::from(from)]);
+        }
+        if let Some(to) = wanted.created_to {
+            filter.and("created_at < ?", [Value::from(to)]);
+        }
+        let (query, values) = filter.page_query(COLUMNS, "orders", sort, page);
+        let sql = &request.platform().sql;
+        let mut orders = sql
+            .query(&Statement { sql: query, params: values })
+            .await?
+            .iter()
+            .map(Order::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = split_extra(&mut orders, page);
+        attach_items(request, &mut orders).await?;
+        Ok((orders, more, filter))
+    })
 }
 
 /// The cursor after `last` in `sort` order (pass it back to read the next page).

@@ -1,6 +1,7 @@
 //! Who reads which customer profiles: one by id, the caller's own, or many in one statement.
 
 use identity::{Permission, Principal};
+use web::Pending;
 use web::Problem;
 use web::ports::Platform;
 use web::ports::sql::{Statement, Value};
@@ -19,16 +20,19 @@ pub fn require_any(principal: &Principal) -> Result<(), Problem> {
 
 /// Profile `id` if `principal` may see it: their own, or any with `customers:all`; otherwise
 /// (or when missing) 404.
-pub async fn visible(platform: &Platform, principal: &Principal, id: &str) -> Result<Customer, Problem> {
-    require_any(principal)?;
-    let row = platform
-        .sql
-        .query_optional(&Statement::new(format!("SELECT {COLUMNS} FROM customers WHERE id = ?1")).bind(id))
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let customer = Customer::from_row(&row)?;
-    principal.owner_or(&customer.user_id, Permission::CustomersAll)?;
-    Ok(customer)
+#[inline(never)]
+pub fn visible<'a>(platform: &'a Platform, principal: &'a Principal, id: &'a str) -> Pending<'a, Customer> {
+    Box::pin(async move {
+        require_any(principal)?;
+        let row = platform
+            .sql
+            .query_optional(&Statement::new(format!("SELECT {COLUMNS} FROM customers WHERE id = ?1")).bind(id))
+            .await?
+            .ok_or_else(Problem::not_found)?;
+        let customer = Customer::from_row(&row)?;
+        principal.owner_or(&customer.user_id, Permission::CustomersAll)?;
+        Ok(customer)
+    })
 }
 
 /// The caller's own profile, if they made one.

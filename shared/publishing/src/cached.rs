@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use cache::{Loader, Policy, Source};
 use identity::Principal;
+use web::Pending;
 use web::Problem;
 use web::ports::Platform;
 
@@ -109,27 +110,35 @@ pub async fn published_by_slug(platform: &Platform, slug: &str) -> Result<(Optio
 /// Article `id` as `caller` may read it: a published one through the cache (with its
 /// source, for caching headers), a draft or archived one from the database for its author and
 /// editors (source `None`); 404 otherwise.
-pub async fn readable(
-    platform: &Platform,
-    caller: Option<&Principal>,
-    id: &str,
-) -> Result<(Article, Option<Source>), Problem> {
-    if let (Some(article), source) = published_by_id(platform, id).await? {
-        return Ok((article, Some(source)));
-    }
-    Ok((store::visible(platform, caller, id).await?, None))
+#[inline(never)]
+pub fn readable<'a>(
+    platform: &'a Platform,
+    caller: Option<&'a Principal>,
+    id: &'a str,
+) -> Pending<'a, (Article, Option<Source>)> {
+    Box::pin(async move {
+        if let (Some(article), source) = published_by_id(platform, id).await? {
+            return Ok((article, Some(source)));
+        }
+        Ok((store::visible(platform, caller, id).await?, None))
+    })
 }
 
 /// As [`readable`], by slug.
-pub async fn readable_by_slug(
-    platform: &Platform,
-    caller: Option<&Principal>,
-    slug: &str,
-) -> Result<(Article, Option<Source>), Problem> {
-    if let (Some(article), source) = published_by_slug(platform, slug).await? {
-        return Ok((article, Some(source)));
-    }
-    let article =
-        store::load_by_slug(platform, slug).await?.filter(|a| a.visible_to(caller)).ok_or_else(Problem::not_found)?;
-    Ok((article, None))
+#[inline(never)]
+pub fn readable_by_slug<'a>(
+    platform: &'a Platform,
+    caller: Option<&'a Principal>,
+    slug: &'a str,
+) -> Pending<'a, (Article, Option<Source>)> {
+    Box::pin(async move {
+        if let (Some(article), source) = published_by_slug(platform, slug).await? {
+            return Ok((article, Some(source)));
+        }
+        let article = store::load_by_slug(platform, slug)
+            .await?
+            .filter(|a| a.visible_to(caller))
+            .ok_or_else(Problem::not_found)?;
+        Ok((article, None))
+    })
 }

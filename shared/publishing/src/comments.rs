@@ -8,6 +8,7 @@ use identity::{Permission, Principal};
 use rest::audit::{self, Entry};
 use rest::listing::{Filter, Page, Sort, SortKey};
 use serde::Serialize;
+use web::Pending;
 use web::http::StatusCode;
 use web::ports::Platform;
 use web::ports::sql::{Row, Statement, Value};
@@ -57,21 +58,28 @@ fn not_published() -> Problem {
 
 /// Adds `caller`'s comment to `article` (visible to them: the caller checked), which must be
 /// published.
-pub async fn create(request: &Request, caller: &Principal, article: &Article, body: &str) -> Result<Comment, Problem> {
-    caller.require(Permission::CommentsWrite)?;
-    if article.status != Status::Published {
-        return Err(not_published());
-    }
-    let platform = request.platform();
-    let comment = Comment {
-        id: new_id(&*platform.random)?,
-        article_id: article.id.clone(),
-        author_id: caller.user_id.clone(),
-        body: text::comment(body)?,
-        created_at: platform.clock.now_millis(),
-    };
-    // Only while the article is still published (it may have been archived meanwhile).
-    let inserted = platform
+#[inline(never)]
+pub fn create<'a>(
+    request: &'a Request,
+    caller: &'a Principal,
+    article: &'a Article,
+    body: &'a str,
+) -> Pending<'a, Comment> {
+    Box::pin(async move {
+        caller.require(Permission::CommentsWrite)?;
+        if article.status != Status::Published {
+            return Err(not_published());
+        }
+        let platform = request.platform();
+        let comment = Comment {
+            id: new_id(&*platform.random)?,
+            article_id: article.id.clone(),
+            author_id: caller.user_id.clone(),
+            body: text::comment(body)?,
+            created_at: platform.clock.now_millis(),
+        };
+        // Only while the article is still published (it may have been archived meanwhile).
+        let inserted = platform
         .sql
         .run(
             &Statement::new(
@@ -85,26 +93,34 @@ pub async fn create(request: &Request, caller: &Principal, article: &Article, bo
             .bind(comment.created_at),
         )
         .await?;
-    if inserted.rows_affected == 0 {
-        return Err(not_published());
-    }
-    Ok(comment)
+        if inserted.rows_affected == 0 {
+            return Err(not_published());
+        }
+        Ok(comment)
+    })
 }
 
 /// A page of `article_id`'s comments, oldest first, and whether another follows.
-pub async fn list(platform: &Platform, article_id: &str, page: &Page) -> Result<(Vec<Comment>, bool, Filter), Problem> {
-    let mut filter = Filter::default();
-    filter.and("article_id = ?", [Value::from(article_id)]);
-    let (sql, params) = filter.page_query(COLUMNS, "comments", OLDEST_FIRST, page);
-    let mut comments = platform
-        .sql
-        .query(&Statement { sql, params })
-        .await?
-        .iter()
-        .map(Comment::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    let more = rest::listing::split_extra(&mut comments, page);
-    Ok((comments, more, filter))
+#[inline(never)]
+pub fn list<'a>(
+    platform: &'a Platform,
+    article_id: &'a str,
+    page: &'a Page,
+) -> Pending<'a, (Vec<Comment>, bool, Filter)> {
+    Box::pin(async move {
+        let mut filter = Filter::default();
+        filter.and("article_id = ?", [Value::from(article_id)]);
+        let (sql, params) = filter.page_query(COLUMNS, "comments", OLDEST_FIRST, page);
+        let mut comments = platform
+            .sql
+            .query(&Statement { sql, params })
+            .await?
+            .iter()
+            .map(Comment::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = rest::listing::split_extra(&mut comments, page);
+        Ok((comments, more, filter))
+    })
 }
 
 /// The cursor of the page after one ending with `comment`.

@@ -9,6 +9,7 @@ use rest::idempotency;
 use rest::listing::{Filter, Page, Sort, SortKey, encode_cursor};
 use rest::outbox;
 use rest::preconditions::precondition_failed;
+use web::Pending;
 use web::ports::sql::{Statement, Value};
 use web::ports::{Platform, PortErrorKind};
 use web::{Problem, Request, Response};
@@ -89,8 +90,9 @@ pub async fn load_by_slug(platform: &Platform, slug: &str) -> Result<Option<Arti
 }
 
 /// The article `id` if `caller` may see it, else 404 (others' drafts do not exist for them).
-pub async fn visible(platform: &Platform, caller: Option<&Principal>, id: &str) -> Result<Article, Problem> {
-    load(platform, id).await?.filter(|a| a.visible_to(caller)).ok_or_else(Problem::not_found)
+#[inline(never)]
+pub fn visible<'a>(platform: &'a Platform, caller: Option<&'a Principal>, id: &'a str) -> Pending<'a, Article> {
+    Box::pin(async move { load(platform, id).await?.filter(|a| a.visible_to(caller)).ok_or_else(Problem::not_found) })
 }
 
 /// Validates `new` into the article `author` is about to create (a draft).
@@ -449,49 +451,53 @@ fn filter(query: &ListQuery) -> Filter {
 }
 
 /// Lists or searches articles (checked with [`check_list`] first).
-pub async fn list(platform: &Platform, query: &ListQuery) -> Result<Listing, Problem> {
-    let a_columns: String = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
-    let filter = filter(query);
-    let limit = match &query.page {
-        Page::Numbered { per_page, .. } => *per_page,
-        Page::Cursor { limit, .. } => *limit,
-    };
-    let statement = if let Some(q) = &query.q {
-        let fts = fts_query(q).ok_or_else(|| Problem::bad_request("invalid_query", "`q` needs at least one word."))?;
-        let offset = match &query.page {
-            Page::Numbered { page, per_page } => (page - 1) * per_page,
-            Page::Cursor { after, .. } => search_offset(after.as_ref())?,
+#[inline(never)]
+pub fn list<'a>(platform: &'a Platform, query: &'a ListQuery) -> Pending<'a, Listing> {
+    Box::pin(async move {
+        let a_columns: String = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+        let filter = filter(query);
+        let limit = match &query.page {
+            Page::Numbered { per_page, .. } => *per_page,
+            Page::Cursor { limit, .. } => *limit,
         };
-        let mut statement = Statement::new(format!(
-            "SELECT {a_columns}, {SNIPPET_SQL} AS snippet FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid \
+        let statement = if let Some(q) = &query.q {
+            let fts =
+                fts_query(q).ok_or_else(|| Problem::bad_request("invalid_query", "`q` needs at least one word."))?;
+            let offset = match &query.page {
+                Page::Numbered { page, per_page } => (page - 1) * per_page,
+                Page::Cursor { after, .. } => search_offset(after.as_ref())?,
+            };
+            let mut statement = Statement::new(format!(
+                "SELECT {a_columns}, {SNIPPET_SQL} AS snippet FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid \
              WHERE articles_fts MATCH ? AND {} ORDER BY {RANK_SQL}, a.id LIMIT {} OFFSET {offset}",
-            filter.where_clause().trim_start().trim_start_matches("WHERE "),
-            limit + 1
-        ));
-        statement.params.push(Value::from(fts));
-        statement.params.extend(filter.params().iter().cloned());
-        statement
-    } else {
-        let (sql, params) = filter.page_query(&a_columns, "articles a", prefixed(query.sort), &query.page);
-        Statement { sql, params }
-    };
-    let rows = platform.sql.query(&statement).await?;
-    let mut items = rows
-        .iter()
-        .map(|row| {
-            Ok(Listed {
-                article: Article::from_row(row)?,
-                snippet_html: row.get::<Option<String>>("snippet").ok().flatten().map(|s| snippet_html(&s)),
+                filter.where_clause().trim_start().trim_start_matches("WHERE "),
+                limit + 1
+            ));
+            statement.params.push(Value::from(fts));
+            statement.params.extend(filter.params().iter().cloned());
+            statement
+        } else {
+            let (sql, params) = filter.page_query(&a_columns, "articles a", prefixed(query.sort), &query.page);
+            Statement { sql, params }
+        };
+        let rows = platform.sql.query(&statement).await?;
+        let mut items = rows
+            .iter()
+            .map(|row| {
+                Ok(Listed {
+                    article: Article::from_row(row)?,
+                    snippet_html: row.get::<Option<String>>("snippet").ok().flatten().map(|s| snippet_html(&s)),
+                })
             })
-        })
-        .collect::<Result<Vec<_>, Problem>>()?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let total = match query.page {
-        Page::Numbered { .. } => Some(count(platform, query, &filter).await?),
-        Page::Cursor { .. } => None,
-    };
-    Ok(Listing { items, more, total })
+            .collect::<Result<Vec<_>, Problem>>()?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let total = match query.page {
+            Page::Numbered { .. } => Some(count(platform, query, &filter).await?),
+            Page::Cursor { .. } => None,
+        };
+        Ok(Listing { items, more, total })
+    })
 }
 
 /// The cursor of the page after `listing` (a cursor-paged [`list`] of `query`), if one

@@ -41,6 +41,14 @@ pub use settings::HttpSettings;
 pub use trace_context::TraceContext;
 
 /// Re-exported so function crates use the same `http` version as the core.
+/// A boxed unit of domain work in progress, for the entry points several faces await.
+///
+/// Domain functions awaited from several crates (REST, RPC, GraphQL) return this from an
+/// `#[inline(never)]` function rather than being `async fn`s: an `async fn`'s state machine is
+/// compiled into every caller's, so the Worker, which links every face, carried one copy of
+/// the whole function per calling crate.
+pub type Pending<'a, T> = std::pin::Pin<Box<dyn Future<Output = Result<T, Problem>> + 'a>>;
+
 pub use http;
 /// Re-exported so function crates name ports through one path.
 pub use ports;

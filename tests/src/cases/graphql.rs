@@ -212,7 +212,8 @@ fn a_real_client_reads_orders_customers_and_articles(target: &Target) -> Outcome
     let created = through_client(&mut client, Some(&alice), create, json!({"p": product}))?;
     let id = created["data"]["createOrder"]["id"].as_str().ok_or_else(|| format!("no order: {created}"))?.to_owned();
 
-    let page = "{ orders(first: 5) { edges { node { id customer { name } items { product { id } } } } } customer { email } }";
+    let page =
+        "{ orders(first: 5) { edges { node { id customer { name } items { product { id } } } } } customer { email } }";
     let read = through_client(&mut client, Some(&alice), page, json!({}))?;
     let node = &read["data"]["orders"]["edges"][0]["node"];
     ensure_eq(node["id"].as_str(), Some(id.as_str()), &format!("the new order first ({read})"))?;
@@ -221,7 +222,8 @@ fn a_real_client_reads_orders_customers_and_articles(target: &Target) -> Outcome
     ensure(read["data"]["customer"]["email"].as_str().is_some_and(|e| e.contains("graph-client")), || {
         format!("the caller's own profile: {read}")
     })?;
-    let hidden = through_client(&mut client, Some(&bob), "query($id: ID!) { order(id: $id) { id } }", json!({"id": id}))?;
+    let hidden =
+        through_client(&mut client, Some(&bob), "query($id: ID!) { order(id: $id) { id } }", json!({"id": id}))?;
     ensure_eq(hidden["data"]["order"].clone(), Value::Null, "another user's order")?;
     ensure_eq(hidden["errors"][0]["extensions"]["code"].as_str(), Some("not_found"), "with not_found")?;
 
@@ -229,7 +231,8 @@ fn a_real_client_reads_orders_customers_and_articles(target: &Target) -> Outcome
     let (status, article) = json_call(target, Method::POST, "/v2/articles", &alice, &draft)?;
     ensure_eq(status, 201, &format!("create article ({article})"))?;
     let article = article["id"].as_str().unwrap_or_default().to_owned();
-    let (status, published) = json_call(target, Method::POST, &format!("/v2/articles/{article}/publish"), &alice, &json!({}))?;
+    let (status, published) =
+        json_call(target, Method::POST, &format!("/v2/articles/{article}/publish"), &alice, &json!({}))?;
     ensure_eq(status, 200, &format!("publish ({published})"))?;
     let comment = "mutation($a: ID!) { addComment(articleId: $a, body: \"Nice graph.\") { id } }";
     let added = through_client(&mut client, Some(&bob), comment, json!({"a": article}))?;
