@@ -18,6 +18,7 @@ use ports::{Platform, PortError};
 use rest::event_access::Viewer;
 use rest::outbox::{Feed, StoredEvent};
 use rest::versions::rfc3339;
+use web::Pending;
 use web::Problem;
 
 use crate::settings::DeliverySettings;
@@ -51,49 +52,52 @@ pub struct Summary {
 pub const SECRET_PURPOSE: &str = "webhook-secret-seal";
 
 /// One run: fan new events out, then attempt what is due.
-pub async fn run(platform: &Platform) -> Result<Summary, Problem> {
-    let settings = DeliverySettings::load(&*platform.config).await?;
-    let now = platform.clock.now_millis();
-    let [latest, endpoints, due] = <[_; 3]>::try_from(
-        platform
-            .sql
-            .batch_read(&[Feed::latest(), endpoints_behind(), due_deliveries(now)])
-            .await
-            .map_err(Problem::from)?,
-    )
-    .map_err(|_| Problem::internal("three results expected"))?;
-    let latest: i64 = latest.rows.first().map(|row| row.get("id")).transpose()?.unwrap_or(0);
-    let mut summary = Summary::default();
-    for endpoint in &endpoints.rows {
-        match fan_out(platform, endpoint, latest).await {
-            Ok(created) => summary.fanned_out += created,
-            // One endpoint's trouble (an owner's unreadable roles) never stalls the others.
-            Err(problem) if problem.status() != http::StatusCode::SERVICE_UNAVAILABLE => {
-                let line = serde_json::json!({"level": "warn", "msg": "webhook_fan_out_skipped",
+#[inline(never)]
+pub fn run<'a>(platform: &'a Platform) -> Pending<'a, Summary> {
+    Box::pin(async move {
+        let settings = DeliverySettings::load(&*platform.config).await?;
+        let now = platform.clock.now_millis();
+        let [latest, endpoints, due] = <[_; 3]>::try_from(
+            platform
+                .sql
+                .batch_read(&[Feed::latest(), endpoints_behind(), due_deliveries(now)])
+                .await
+                .map_err(Problem::from)?,
+        )
+        .map_err(|_| Problem::internal("three results expected"))?;
+        let latest: i64 = latest.rows.first().map(|row| row.get("id")).transpose()?.unwrap_or(0);
+        let mut summary = Summary::default();
+        for endpoint in &endpoints.rows {
+            match fan_out(platform, endpoint, latest).await {
+                Ok(created) => summary.fanned_out += created,
+                // One endpoint's trouble (an owner's unreadable roles) never stalls the others.
+                Err(problem) if problem.status() != http::StatusCode::SERVICE_UNAVAILABLE => {
+                    let line = serde_json::json!({"level": "warn", "msg": "webhook_fan_out_skipped",
                     "cause": problem.cause().unwrap_or(problem.code())});
-                platform.log.emit(Level::Warn, &line.to_string());
+                    platform.log.emit(Level::Warn, &line.to_string());
+                }
+                Err(problem) => return Err(problem),
             }
-            Err(problem) => return Err(problem),
         }
-    }
-    let due = if summary.fanned_out > 0 {
-        platform.sql.query(&due_deliveries(platform.clock.now_millis())).await?
-    } else {
-        due.rows
-    };
-    if due.is_empty() {
-        return Ok(summary);
-    }
-    let sealer = identity::sealing::sealer(&*platform.config, SECRET_PURPOSE).await?;
-    for delivery in &due {
-        match attempt(platform, &settings, &sealer, delivery).await? {
-            Attempted::Delivered => summary.delivered += 1,
-            Attempted::Failed => summary.failed += 1,
-            Attempted::Deferred => summary.deferred += 1,
-            Attempted::Skipped => {}
+        let due = if summary.fanned_out > 0 {
+            platform.sql.query(&due_deliveries(platform.clock.now_millis())).await?
+        } else {
+            due.rows
+        };
+        if due.is_empty() {
+            return Ok(summary);
         }
-    }
-    Ok(summary)
+        let sealer = identity::sealing::sealer(&*platform.config, SECRET_PURPOSE).await?;
+        for delivery in &due {
+            match attempt(platform, &settings, &sealer, delivery).await? {
+                Attempted::Delivered => summary.delivered += 1,
+                Attempted::Failed => summary.failed += 1,
+                Attempted::Deferred => summary.deferred += 1,
+                Attempted::Skipped => {}
+            }
+        }
+        Ok(summary)
+    })
 }
 
 /// About one write in 64 (as for the outbox) also deletes up to 500 deliveries that finished
