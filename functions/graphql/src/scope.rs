@@ -6,6 +6,7 @@
 //! touched from another thread, which a wasm instance (and the single-threaded native test
 //! runtime) never does.
 
+use std::pin::Pin;
 use std::rc::Rc;
 
 use async_graphql::Context;
@@ -53,14 +54,18 @@ impl Scope {
 
 /// Resolves a field: runs `work` with the execution's scope, as a `Send` future (see the
 /// module docs), its problem turned into a GraphQL error with the machine code.
-pub fn resolve<'c, T, Work>(
+pub fn resolve<'c, T: 'c, Work>(
     ctx: &'c Context<'_>,
     work: impl FnOnce(&'c Scope) -> Work,
-) -> SendWrapper<impl Future<Output = async_graphql::Result<T>>>
+) -> SendWrapper<Resolving<'c, T>>
 where
-    Work: Future<Output = Result<T, Problem>>,
+    Work: Future<Output = Result<T, Problem>> + 'c,
 {
     let scope = Scope::of(ctx);
     let work = work(scope);
-    SendWrapper::new(async move { crate::errors::OrGraphqlError::or_graphql(work.await, scope) })
+    SendWrapper::new(Box::pin(async move { crate::errors::OrGraphqlError::or_graphql(work.await, scope) }))
 }
+
+/// A field being resolved, boxed so that the thread check around it is one small function
+/// per output type rather than a copy of every resolver's body.
+pub type Resolving<'c, T> = Pin<Box<dyn Future<Output = async_graphql::Result<T>> + 'c>>;

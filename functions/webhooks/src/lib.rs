@@ -21,5 +21,18 @@ pub fn router() -> Router {
 #[cfg(feature = "openapi")]
 pub mod api_docs;
 
+/// The job runner's route, `POST /internal/jobs/{job}`: only Spin serves it, in the private
+/// `job-runner` component (this crate's component behind `route = { private = true }`), which
+/// local service chaining alone reaches. Workers run jobs from their queue consumer instead, so
+/// the Worker never mounts it.
+pub fn job_router() -> Router {
+    Router::new().route("/internal/jobs/{job}", post(routes::run_job))
+}
+
 #[cfg(target_os = "wasi")]
-adapter_spin::export_component!(router, outbound_http, authenticated);
+fn component_router() -> Router {
+    router().merge(job_router())
+}
+
+#[cfg(target_os = "wasi")]
+adapter_spin::export_component!(component_router, outbound_http, authenticated);

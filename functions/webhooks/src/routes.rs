@@ -343,3 +343,12 @@ pub async fn sweep(request: Request) -> Result<Json<delivery::Summary>, Problem>
     }
     Ok(Json(delivery::run(platform).await?))
 }
+
+/// `POST /internal/jobs/{job}` (see [`crate::job_router`]): runs the queued job, answering
+/// when it is done; an unknown job is 404.
+pub async fn run_job(request: Request) -> Result<Json<delivery::Summary>, Problem> {
+    if request.param("job")? != webhook_delivery::JOB {
+        return Err(Problem::not_found());
+    }
+    Ok(Json(delivery::run(request.platform()).await?))
+}

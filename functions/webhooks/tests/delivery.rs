@@ -26,6 +26,7 @@ async fn shop() -> Shop {
     let h = Harness::with_router(
         Router::new()
             .merge(webhooks::router())
+            .merge(webhooks::job_router())
             .merge(orders::router())
             .merge(products::router())
             .merge(customers::router()),
@@ -70,9 +71,15 @@ impl Shop {
         order["id"].as_str().unwrap().to_owned()
     }
 
-    /// Runs what the responses left in the background (the deliveries after a write).
+    /// Runs what the responses left in the background, then the delivery runs they queued
+    /// (as the queue consumer, or Spin's job runner, would).
     async fn settle(&self) {
         self.h.platform.background.run_all().await;
+        let jobs = self.h.platform.jobs.take();
+        assert!(jobs.iter().all(|job| job == webhook_delivery::JOB), "{jobs:?}");
+        if !jobs.is_empty() {
+            self.run().await;
+        }
     }
 
     async fn run(&self) -> webhook_delivery::Summary {
@@ -279,6 +286,23 @@ async fn the_sweep_needs_its_secret_and_runs_what_is_due() {
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["delivered"], 1);
     assert_eq!(s.h.platform.http.sent_count(), 2);
+}
+
+#[tokio::test]
+async fn a_write_queues_a_delivery_run_which_the_job_route_runs() {
+    let s = shop().await;
+    s.h.platform.http.respond_with(|_| answer(200));
+    s.register(&s.alice, json!(["order.created"])).await;
+    s.settle().await;
+    s.order(&s.alice).await;
+    s.h.platform.background.run_all().await;
+    assert_eq!(s.h.platform.jobs.take(), [webhook_delivery::JOB], "the order queued one run");
+    assert_eq!(s.h.platform.http.sent_count(), 0, "and delivered nothing itself");
+    let (status, summary, _) = s.h.send("POST", "/internal/jobs/webhooks.run", None, &[], None).await;
+    assert_eq!((status, summary["delivered"].as_i64()), (200, Some(1)), "{summary}");
+    assert_eq!(s.h.platform.http.sent_count(), 1);
+    let (status, _, _) = s.h.send("POST", "/internal/jobs/unknown", None, &[], None).await;
+    assert_eq!(status, 404, "only known jobs run");
 }
 
 #[tokio::test]

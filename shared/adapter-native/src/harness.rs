@@ -10,7 +10,7 @@ use web::{App, Response};
 
 use crate::{
     CapturedLog, DirectoryAssets, FakeHttp, ManualClock, MapConfig, MemoryKv, NativeSql, PlanCheckedSql,
-    QueuedBackground, YieldingTimer,
+    QueuedBackground, QueuedJobs, YieldingTimer,
 };
 
 /// 2026-01-01T00:00:00Z, where test clocks start.
@@ -32,6 +32,8 @@ pub struct TestPlatform {
     pub log: Rc<CapturedLog>,
     /// Background tasks, run when the test says.
     pub background: Rc<QueuedBackground>,
+    /// Queued jobs, taken (and run) when the test says.
+    pub jobs: Rc<QueuedJobs>,
     /// Static files (none unless a test points it at a directory).
     pub assets: Rc<DirectoryAssets>,
     /// `sql` as the code under test sees it.
@@ -56,6 +58,7 @@ impl TestPlatform {
             http: Rc::new(FakeHttp::default()),
             log: Rc::new(CapturedLog::default()),
             background: Rc::new(QueuedBackground::default()),
+            jobs: Rc::new(QueuedJobs::default()),
             assets: Rc::new(DirectoryAssets::default()),
         }
     }
@@ -74,7 +77,7 @@ impl TestPlatform {
             http: self.http.clone(),
             counters: Rc::new(SqlCounters::new(sql)),
             background: self.background.clone(),
-            jobs: Rc::new(ports::jobs::NoQueue),
+            jobs: self.jobs.clone(),
             assets: self.assets.clone(),
             log: self.log.clone(),
         }

@@ -19,6 +19,7 @@ mod body;
 mod client_addr;
 mod config;
 mod http_client;
+mod jobs;
 mod lazy;
 mod log;
 mod response;
@@ -40,6 +41,7 @@ pub use background::SpawnedTasks;
 pub use body::{SpinBody, head_of};
 pub use config::SpinConfig;
 pub use http_client::{NoOutboundHttp, SpinHttp};
+pub use jobs::{ChainedJobs, JOB_RUNNER_URL};
 pub use log::StdoutLog;
 pub use response::to_wasi_response;
 pub use sql::SpinSql;
@@ -115,7 +117,7 @@ fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
     Platform {
         counters: Rc::new(SqlCounters::new(sql.clone())),
         background: Rc::new(SpawnedTasks),
-        jobs: Rc::new(ports::jobs::NoQueue),
+        jobs: Rc::new(ChainedJobs::new(http.clone())),
         assets: Rc::new(MountedFiles),
         kv: Rc::new(SqlKv::new(sql.clone(), Rc::new(SystemClock), Rc::new(SystemRandom))),
         sql,

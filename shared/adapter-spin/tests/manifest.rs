@@ -42,16 +42,30 @@ fn strings(value: Option<&Value>) -> Vec<&str> {
     value.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
-/// `(route, component)` of every HTTP trigger.
+/// `(route, component)` of every public HTTP trigger.
 fn triggers(manifest: &Table) -> Vec<(String, String)> {
-    let http = manifest["trigger"]["http"].as_array().expect("[[trigger.http]] entries");
-    http.iter()
-        .map(|t| {
-            let field = |name: &str| t[name].as_str().unwrap_or_else(|| panic!("trigger without {name}")).to_owned();
-            (field("route"), field("component"))
-        })
+    http_triggers(manifest).filter_map(|t| Some((t["route"].as_str()?.to_owned(), component_of(t)))).collect()
+}
+
+/// The components behind private triggers (`route = { private = true }`: reached through
+/// local service chaining only).
+fn private_components(manifest: &Table) -> Vec<String> {
+    http_triggers(manifest)
+        .filter(|t| t["route"].get("private").and_then(Value::as_bool) == Some(true))
+        .map(component_of)
         .collect()
 }
+
+fn http_triggers(manifest: &Table) -> impl Iterator<Item = &Value> {
+    manifest["trigger"]["http"].as_array().expect("[[trigger.http]] entries").iter()
+}
+
+fn component_of(trigger: &Value) -> String {
+    trigger["component"].as_str().expect("trigger without component").to_owned()
+}
+
+/// The private component that runs the jobs writers queue, and the crate whose code it runs.
+const JOB_RUNNER: (&str, &str) = ("job-runner", "webhooks");
 
 /// Spin's router over the manifest's triggers: routefinder 0.5.4 (what Spin 4.1 uses), routes
 /// added in manifest order (the order decides ties, see spin.toml), `/prefix/...` as
@@ -96,7 +110,9 @@ fn every_function_is_a_component_built_from_its_crate() {
     let manifest = manifest();
     let components = table(&manifest["component"], "[component]");
     let names: BTreeSet<&str> = functions().iter().map(|(name, _)| *name).collect();
-    assert_eq!(components.keys().map(String::as_str).collect::<BTreeSet<_>>(), names);
+    let mut expected = names.clone();
+    expected.insert(JOB_RUNNER.0);
+    assert_eq!(components.keys().map(String::as_str).collect::<BTreeSet<_>>(), expected);
     for name in names {
         let component = table(&components[name], name);
         assert_eq!(component["source"].as_str(), Some(format!("target/wasm32-wasip2/release/{name}.wasm").as_str()));
@@ -141,6 +157,28 @@ fn paths_no_function_routes_reach_the_fallback_component() {
     // Prefixes of real routes still reach their functions, so their own 404/405 apply.
     for (path, component) in [("/v1/orders/x/y", "orders"), ("/docs/nope", "docs"), ("/health", "health")] {
         assert_eq!(spin_route(&triggers, path).map(|t| t.1.as_str()), Some(component), "{path}");
+    }
+}
+
+#[test]
+fn the_job_runner_is_the_webhooks_code_behind_a_private_route_that_writers_may_call() {
+    let manifest = manifest();
+    let (runner, code) = JOB_RUNNER;
+    assert_eq!(private_components(&manifest), [runner], "the only private trigger");
+    let components = table(&manifest["component"], "[component]");
+    assert_eq!(components[runner]["source"].as_str(), components[code]["source"].as_str(), "{runner} runs {code}");
+    assert!(webhooks::job_router().templates().any(|t| t == "/internal/jobs/{job}"));
+    let host = adapter_spin::JOB_RUNNER_URL.split("/internal/").next().unwrap();
+    assert_eq!(host, format!("http://{runner}.spin.internal"));
+    // Publicly, the jobs route does not exist: its path reaches the fallback.
+    let triggers = triggers(&manifest);
+    assert_eq!(spin_route(&triggers, "/internal/jobs/webhooks.run").map(|t| t.1.as_str()), Some("fallback"));
+    // The writers (their handlers queue delivery runs, `webhook_delivery::after_change`)
+    // may call the runner, and no longer reach arbitrary https hosts themselves.
+    for writer in ["articles", "graphql", "orders", "products", "rpc"] {
+        let hosts = strings(components[writer].get("allowed_outbound_hosts"));
+        assert!(hosts.contains(&host), "{writer} may call {host}: {hosts:?}");
+        assert!(!hosts.contains(&"https://*:*"), "{writer} delivers no webhooks itself: {hosts:?}");
     }
 }
 

@@ -5,6 +5,7 @@
 //! service answer from the same [`check`].
 
 use serde::Serialize;
+use web::Pending;
 use web::ports::{Platform, PortError};
 use web::{Problem, http::StatusCode};
 
@@ -16,19 +17,22 @@ const READY_RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Runs every check: [`Readiness`] when all pass, otherwise a 503 `not_ready` problem with
 /// `Retry-After`, the checks in its `checks` member and what failed in its (logged) cause.
-pub async fn check(platform: &Platform) -> Result<Readiness, Problem> {
-    let mut causes = Vec::new();
-    let sql = check_sql(platform, &mut causes).await;
-    let kv = check_kv(platform, &mut causes).await;
-    let checks = Checks { sql, kv };
-    if causes.is_empty() {
-        return Ok(Readiness { status: "ready", checks });
-    }
-    Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
-        .with_detail("A dependency check failed; see `checks`.")
-        .with_extension("checks", &checks)
-        .with_header(web::http::header::RETRY_AFTER, READY_RETRY_AFTER_SECONDS.into())
-        .with_cause(causes.join("; ")))
+#[inline(never)]
+pub fn check<'a>(platform: &'a Platform) -> Pending<'a, Readiness> {
+    Box::pin(async move {
+        let mut causes = Vec::new();
+        let sql = check_sql(platform, &mut causes).await;
+        let kv = check_kv(platform, &mut causes).await;
+        let checks = Checks { sql, kv };
+        if causes.is_empty() {
+            return Ok(Readiness { status: "ready", checks });
+        }
+        Err(Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+            .with_detail("A dependency check failed; see `checks`.")
+            .with_extension("checks", &checks)
+            .with_header(web::http::header::RETRY_AFTER, READY_RETRY_AFTER_SECONDS.into())
+            .with_cause(causes.join("; ")))
+    })
 }
 
 /// One dependency's state.

@@ -101,7 +101,7 @@ impl Metrics {
         if let Some(error_type) = error_type.filter(|_| status >= 500) {
             attributes.push(Attribute::str("error.type", error_type));
         }
-        attributes.sort();
+        attributes.sort_unstable();
         self.requests.entry(attributes).add(millis);
     }
 
@@ -125,7 +125,7 @@ impl Metrics {
         if let Some(error) = call.error {
             attributes.push(Attribute::str("error.type", error));
         }
-        attributes.sort();
+        attributes.sort_unstable();
         self.port_calls.entry(attributes).add(call.end_ms.saturating_sub(call.start_ms));
         if call.kind == PortKind::Kv
             && let Some(hit) = attribute(&call.attributes, "orderflow.cache.hit")

@@ -170,7 +170,7 @@ mod tests {
     fn child_ids_are_distinct_and_bounded_in_number() {
         let recorder = TraceRecorder::new([1; 16], [2; 8]);
         let mut ids: Vec<_> = (0..1000).map(|_| recorder.next_span_id()).collect();
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 1000);
         for _ in 0..200 {

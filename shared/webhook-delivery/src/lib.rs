@@ -22,22 +22,28 @@ pub use delivery::{Summary, run};
 pub use settings::DeliverySettings;
 
 use ports::Platform;
+use ports::log::Level;
 
 /// The job a queue consumer answers with [`run`].
 pub const JOB: &str = "webhooks.run";
 
 /// What a handler calls after a write whose batch wrote an outbox event: now and then old
-/// events are pruned, and a delivery run is queued (a Cloudflare Queue, retried by the
-/// platform until the consumer succeeds) or, on a runtime without a queue, runs after the
-/// response. Both happen in the background: the response never waits for them.
+/// events are pruned, and a delivery run is queued as the job [`JOB`] (on Workers a Cloudflare
+/// Queue, retried by the platform until the consumer succeeds; on Spin a request to the private
+/// `job-runner` component). Both happen in the background: the response never waits for them.
+///
+/// The writer never runs the deliveries itself, so only the components that run jobs carry
+/// the delivery code. A job that cannot be queued is logged; nothing is lost, since every
+/// run delivers everything due: the next write's run, the Cron Trigger or a sweep
+/// (`POST /v2/webhooks/sweep`) picks it up.
 pub fn after_change(platform: &Platform) {
     rest::outbox::prune_now_and_then(platform);
     delivery::prune_now_and_then(platform);
     let queued = platform.clone();
     platform.background.spawn(Box::pin(async move {
-        if queued.jobs.enqueue(JOB).await.is_err() {
-            // No queue here (Spin, tests) or it is down: deliver from this instance instead.
-            delivery::run_logged(&queued).await;
+        if let Err(error) = queued.jobs.enqueue(JOB).await {
+            let line = serde_json::json!({"level": "warn", "msg": "webhook_run_not_queued", "cause": error.message});
+            queued.log.emit(Level::Warn, &line.to_string());
         }
     }));
 }
