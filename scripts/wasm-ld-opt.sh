@@ -27,7 +27,7 @@ fi
 node="$NODE22"
 [[ -x "$node" ]] || node=node
 # binaryen's npm wasm-opt is a Node script. Features: those rustc enables for wasm32-wasip2.
-"$node" "$WASM_OPT_BIN" -Oz \
+"$node" "$WASM_OPT_BIN" -Oz --converge \
   --enable-bulk-memory --enable-multivalue --enable-mutable-globals \
   --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext \
   "$out" -o "$out"

@@ -10,7 +10,7 @@ use async_graphql::{Context, Enum, ID, Object, Result};
 use publishing::article::{Article, Status};
 use publishing::comments::{self, Comment};
 use publishing::store::{self, ListQuery};
-use publishing::{cached, text};
+use publishing::text;
 use rest::listing::Page;
 use rest::versions::rfc3339;
 use web::Problem;
@@ -214,12 +214,13 @@ fn first_comments(ctx: &Context<'_>) -> Option<u32> {
 impl PublishingQuery {
     /// One article by `id` or `slug` (give one): published ones for anyone; drafts and
     /// archived ones for their author and editors, `null` with `not_found` for everyone else.
+    /// (Read from the database: unlike REST's, GraphQL answers are not cached by URL.)
     async fn article(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<ArticleNode>> {
         resolve(ctx, move |scope| async move {
             let platform = scope.request().platform();
-            let (article, _) = match (id, slug) {
-                (Some(id), None) => cached::readable(platform, scope.principal(), &id).await?,
-                (None, Some(slug)) => cached::readable_by_slug(platform, scope.principal(), &slug).await?,
+            let article = match (id, slug) {
+                (Some(id), None) => store::visible(platform, scope.principal(), &id).await?,
+                (None, Some(slug)) => store::visible_by_slug(platform, scope.principal(), &slug).await?,
                 _ => return Err(Problem::bad_request("invalid_query", "Give either `id` or `slug`.")),
             };
             Ok(Some(ArticleNode { article, snippet_html: None, comments: None }))

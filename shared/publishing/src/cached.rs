@@ -135,10 +135,6 @@ pub fn readable_by_slug<'a>(
         if let (Some(article), source) = published_by_slug(platform, slug).await? {
             return Ok((article, Some(source)));
         }
-        let article = store::load_by_slug(platform, slug)
-            .await?
-            .filter(|a| a.visible_to(caller))
-            .ok_or_else(Problem::not_found)?;
-        Ok((article, None))
+        Ok((store::visible_by_slug(platform, caller, slug).await?, None))
     })
 }

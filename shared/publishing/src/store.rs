@@ -95,6 +95,18 @@ pub fn visible<'a>(platform: &'a Platform, caller: Option<&'a Principal>, id: &'
     Box::pin(async move { load(platform, id).await?.filter(|a| a.visible_to(caller)).ok_or_else(Problem::not_found) })
 }
 
+/// The article with `slug` if `caller` may see it, else 404.
+#[inline(never)]
+pub fn visible_by_slug<'a>(
+    platform: &'a Platform,
+    caller: Option<&'a Principal>,
+    slug: &'a str,
+) -> Pending<'a, Article> {
+    Box::pin(async move {
+        load_by_slug(platform, slug).await?.filter(|a| a.visible_to(caller)).ok_or_else(Problem::not_found)
+    })
+}
+
 /// Validates `new` into the article `author` is about to create (a draft).
 fn draft(platform: &Platform, author: &Principal, new: NewArticle) -> Result<Article, Problem> {
     let title = text::title(&new.title)?;
