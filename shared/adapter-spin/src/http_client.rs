@@ -1,8 +1,13 @@
 //! Outbound HTTP through Spin (hosts must be listed in `allowed_outbound_hosts`).
 
+use std::rc::Rc;
+
 use async_trait::async_trait;
 use bytes::Bytes;
-use ports::{HttpClient, PortError};
+use ports::jobs::NoQueue;
+use ports::{HttpClient, Jobs, PortError};
+
+use crate::ChainedJobs;
 use spin_sdk::http::{FullBody, body::IncomingBodyExt, send};
 
 /// Spin's outbound HTTP.
@@ -28,10 +33,15 @@ impl HttpClient for SpinHttp {
     }
 }
 
+/// A component's outbound ports: HTTP, and the jobs it queues (which go out over that HTTP,
+/// [`ChainedJobs`]).
+pub type Outbound = (Rc<dyn HttpClient>, Rc<dyn Jobs>);
+
 impl SpinHttp {
-    /// This client as the platform's port.
-    pub fn client() -> std::rc::Rc<dyn HttpClient> {
-        std::rc::Rc::new(SpinHttp)
+    /// This client, and jobs sent through it, as the platform's ports.
+    pub fn outbound() -> Outbound {
+        let http: Rc<dyn HttpClient> = Rc::new(SpinHttp);
+        (http.clone(), Rc::new(ChainedJobs::new(http)))
     }
 }
 
@@ -41,9 +51,10 @@ impl SpinHttp {
 pub struct NoOutboundHttp;
 
 impl NoOutboundHttp {
-    /// This client as the platform's port.
-    pub fn client() -> std::rc::Rc<dyn HttpClient> {
-        std::rc::Rc::new(NoOutboundHttp)
+    /// This client as the platform's port, and no queue (jobs fail as unavailable and are
+    /// logged; such a component has none to queue).
+    pub fn outbound() -> Outbound {
+        (Rc::new(NoOutboundHttp), Rc::new(NoQueue))
     }
 }
 

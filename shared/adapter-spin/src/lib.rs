@@ -40,7 +40,7 @@ pub use assets::MountedFiles;
 pub use background::SpawnedTasks;
 pub use body::{SpinBody, head_of};
 pub use config::SpinConfig;
-pub use http_client::{NoOutboundHttp, SpinHttp};
+pub use http_client::{NoOutboundHttp, Outbound, SpinHttp};
 pub use jobs::{ChainedJobs, JOB_RUNNER_URL};
 pub use log::StdoutLog;
 pub use response::to_wasi_response;
@@ -78,16 +78,16 @@ pub const DATABASE: &str = "default";
 #[macro_export]
 macro_rules! export_component {
     ($router:path) => {
-        $crate::export_component!(@export $router, $crate::NoOutboundHttp::client, $crate::__ratelimit::IgnoredCredentials);
+        $crate::export_component!(@export $router, $crate::NoOutboundHttp::outbound, $crate::__ratelimit::IgnoredCredentials);
     };
     ($router:path, outbound_http) => {
-        $crate::export_component!(@export $router, $crate::SpinHttp::client, $crate::__ratelimit::IgnoredCredentials);
+        $crate::export_component!(@export $router, $crate::SpinHttp::outbound, $crate::__ratelimit::IgnoredCredentials);
     };
     ($router:path, authenticated) => {
-        $crate::export_component!(@export $router, $crate::NoOutboundHttp::client, $crate::__ratelimit::VerifiedCredentials);
+        $crate::export_component!(@export $router, $crate::NoOutboundHttp::outbound, $crate::__ratelimit::VerifiedCredentials);
     };
     ($router:path, outbound_http, authenticated) => {
-        $crate::export_component!(@export $router, $crate::SpinHttp::client, $crate::__ratelimit::VerifiedCredentials);
+        $crate::export_component!(@export $router, $crate::SpinHttp::outbound, $crate::__ratelimit::VerifiedCredentials);
     };
     (@export $router:path, $http:path, $credentials:expr) => {
         const _: () = {
@@ -109,15 +109,15 @@ macro_rules! export_component {
 
 /// The platform over Spin's host APIs, as configured in `spin.toml`.
 pub fn platform() -> Platform {
-    platform_with(SpinHttp::client())
+    platform_with(SpinHttp::outbound())
 }
 
-fn platform_with(http: Rc<dyn ports::HttpClient>) -> Platform {
+fn platform_with((http, jobs): Outbound) -> Platform {
     let sql: Rc<dyn ports::Sql> = Rc::new(SpinSql::new(DATABASE));
     Platform {
         counters: Rc::new(SqlCounters::new(sql.clone())),
         background: Rc::new(SpawnedTasks),
-        jobs: Rc::new(ChainedJobs::new(http.clone())),
+        jobs,
         assets: Rc::new(MountedFiles),
         kv: Rc::new(SqlKv::new(sql.clone(), Rc::new(SystemClock), Rc::new(SystemRandom))),
         sql,
@@ -143,7 +143,7 @@ thread_local! {
 pub async fn serve(
     request: WasiRequest,
     router: fn() -> Router,
-    http_client: fn() -> Rc<dyn ports::HttpClient>,
+    outbound: fn() -> Outbound,
     credentials: impl ratelimit::CredentialResolver + 'static,
 ) -> Result<WasiResponse, ErrorCode> {
     let mut head = head_of(&request);
@@ -156,6 +156,6 @@ pub async fn serve(
         Rc::clone(app.get_or_init(|| Rc::new(App::new(router()).layer(ratelimit::RateLimitLayer::new(credentials)))))
     });
     let head_request = head.method() == http::Method::HEAD;
-    let response = app.handle(head.map(|()| SpinBody::new(request)), platform_with(http_client())).await;
+    let response = app.handle(head.map(|()| SpinBody::new(request)), platform_with(outbound())).await;
     Ok(to_wasi_response(response, head_request))
 }
